@@ -1,0 +1,16 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflow.Blobs;
+
+/// <summary>Packages, large step outputs and artifacts, by key ('a/b/c'). Local: a folder. Cloud: S3.</summary>
+public interface IBlobStore
+{
+    Task PutAsync(string key, byte[] content, CancellationToken cancellationToken = default);
+    /// <summary>The blob's bytes, or null when there is none under that key.</summary>
+    Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+    Task DeleteAsync(string prefix, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,61 @@
+using System.Collections.Generic;
+using System.Text.Json.Nodes;
+using System.Threading;
+using Workflow.Queue;
+using Workflow.Store;
+
+namespace Workflow.Engine;
+
+/// <summary>What the scheduler and the workers of one active run share in this process.</summary>
+internal sealed class RunContext
+{
+    private readonly CancellationTokenSource tasks = new();
+    private readonly IReadOnlyList<string> secretValues;
+
+    public RunContext(string runId, PublishedWorkflow workflow, JsonNode? input, EngineServices services, IReadOnlyList<string> secretValues)
+    {
+        RunId = runId;
+        Workflow = workflow;
+        Input = input;
+        Writer = services.Writer;
+        Queue = services.Queue;
+        Outputs = services.Outputs;
+        Store = services.Store;
+        this.secretValues = secretValues;
+    }
+
+    public string RunId { get; }
+    public PublishedWorkflow Workflow { get; }
+    public JsonNode? Input { get; }
+    public StoreWriter Writer { get; }
+    public ITaskQueue Queue { get; }
+    public OutputStorage Outputs { get; }
+    public IRunStore Store { get; }
+    public RunScheduler? Scheduler { get; set; }
+
+    /// <summary>Cancelled when the run stops or a step fails: reaches every running attempt.</summary>
+    public CancellationToken Cancellation => tasks.Token;
+
+    public bool StopRequested { get; private set; }
+
+    public void CancelTasks() => tasks.Cancel();
+
+    public void Stop()
+    {
+        StopRequested = true;
+        tasks.Cancel();
+    }
+
+    /// <summary>Replaces every secret's value with *** so it reaches neither the store nor the logs.</summary>
+    public string Redact(string text)
+    {
+        foreach (var value in secretValues)
+        {
+            if (value.Length > 0) text = text.Replace(value, "***");
+        }
+        return text;
+    }
+}
+
+/// <summary>The engine's shared parts, handed to what it creates.</summary>
+internal sealed record EngineServices(IRunStore Store, StoreWriter Writer, ITaskQueue Queue, OutputStorage Outputs);

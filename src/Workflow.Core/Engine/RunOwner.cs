@@ -1,0 +1,45 @@
+using System;
+using System.Diagnostics;
+using Workflow.Model;
+
+namespace Workflow.Engine;
+
+/// <summary>
+/// Who carries a run on: "host:pid:nonce". A run whose owner is a dead process on this host, or
+/// whose heartbeat is old, is interrupted and may be claimed by another session.
+/// </summary>
+internal static class RunOwner
+{
+    public static string NewId() =>
+        $"{Environment.MachineName}:{Process.GetCurrentProcess().Id}:{Guid.NewGuid().ToString("N").Substring(0, 8)}";
+
+    public static bool IsInterrupted(WorkflowRun run, TimeSpan heartbeat, DateTimeOffset now)
+    {
+        if (run.State.IsFinal()) return false;
+        if (run.Owner == null) return true;
+        var parts = run.Owner.Split(':');
+        if (parts.Length == 3 && parts[0] == Environment.MachineName && int.TryParse(parts[1], out var pid) && !IsAlive(pid))
+        {
+            return true;
+        }
+        var last = run.HeartbeatAt ?? run.CreatedAt;
+        return now - last > TimeSpan.FromTicks(heartbeat.Ticks * 6);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}

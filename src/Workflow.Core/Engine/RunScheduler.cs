@@ -1,0 +1,306 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Workflow.Format;
+using Workflow.Model;
+using Workflow.Queue;
+using Workflow.Store;
+
+namespace Workflow.Engine;
+
+/// <summary>
+/// Carries one run on: decides which steps are ready, writes each decision to the store, then
+/// enqueues the tasks; takes the workers' outcomes and decides again, until every step is final.
+/// </summary>
+internal sealed class RunScheduler
+{
+    private readonly RunContext run;
+    private readonly Dictionary<string, StepSlot> slots = new();
+    // Live views the decisions read, kept beside the slots so a decision costs O(needs), not O(steps).
+    private readonly Dictionary<string, StepState> states = new();
+    private readonly Dictionary<string, JsonNode?> outputs = new();
+    private readonly Channel<TaskOutcome> outcomes = Channel.CreateUnbounded<TaskOutcome>();
+    private readonly TaskCompletionSource<RunState> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int outstanding;
+    private string? failure;
+
+    public RunScheduler(RunContext run)
+    {
+        this.run = run;
+        foreach (var step in run.Workflow.Definition.Steps)
+        {
+            slots[step.Name] = new StepSlot(step);
+            states[step.Name] = StepState.Pending;
+        }
+    }
+
+    public RunContext Run => run;
+
+    public Task<RunState> Completion => completion.Task;
+
+    public void Post(TaskOutcome outcome) => outcomes.Writer.TryWrite(outcome);
+
+    public async Task RunAsync(IReadOnlyList<StepRecord>? resumed)
+    {
+        try
+        {
+            var changes = new List<StoreChange> { new RunStateChange(run.RunId, Now, RunState.Running) };
+            if (resumed != null)
+            {
+                await RestoreAsync(resumed).ConfigureAwait(false);
+            }
+            await run.Writer.WriteAsync(changes).ConfigureAwait(false);
+            await AdvanceAsync().ConfigureAwait(false);
+            while (outstanding > 0)
+            {
+                var outcome = await outcomes.Reader.ReadAsync().ConfigureAwait(false);
+                outstanding--;
+                await HandleAsync(outcome).ConfigureAwait(false);
+                await AdvanceAsync().ConfigureAwait(false);
+            }
+            completion.TrySetResult(await FinishAsync().ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            completion.TrySetException(e);
+        }
+    }
+
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    private async Task RestoreAsync(IReadOnlyList<StepRecord> records)
+    {
+        foreach (var record in records)
+        {
+            if (!slots.TryGetValue(record.Step, out var slot)) continue;
+            slot.Attempt = record.Attempt;
+            if (record.State.IsFinal())
+            {
+                var output = record.OutputJson == null ? null : JsonNode.Parse(await run.Outputs.ResolveAsync(record.OutputJson).ConfigureAwait(false));
+                SetFinal(slot, record.State, output);
+            }
+            else if (record.State == StepState.Running && record.ItemCount is { } count)
+            {
+                // A foreach step keeps the items that finished before the process died.
+                slot.Items = new JsonNode?[count];
+                slot.ItemDone = new bool[count];
+                foreach (var item in run.Store.GetItemRecords(run.RunId, record.Step))
+                {
+                    if (item.State == StepState.Succeeded && item.Item < count)
+                    {
+                        slot.Items[item.Item] = item.OutputJson == null ? null : JsonNode.Parse(await run.Outputs.ResolveAsync(item.OutputJson).ConfigureAwait(false));
+                        slot.ItemDone[item.Item] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Decides every step that can be decided, writes the decisions, then enqueues their tasks.</summary>
+    private async Task AdvanceAsync()
+    {
+        var changes = new List<StoreChange>();
+        var tasks = new List<StepTask>();
+        bool decided;
+        do
+        {
+            decided = false;
+            foreach (var slot in slots.Values)
+            {
+                if (slot.State != StepState.Pending || slot.Dispatched) continue;
+                var verdict = failure != null || run.Cancellation.IsCancellationRequested
+                    ? StepVerdict.Cancel
+                    : StepDecision.Decide(slot.Step, states);
+                if (verdict == StepVerdict.Wait) continue;
+                decided = true;
+                Decide(slot, verdict, changes, tasks);
+            }
+        }
+        while (decided);
+
+        if (changes.Count == 0) return;
+        await run.Writer.WriteAsync(changes).ConfigureAwait(false);
+        foreach (var task in tasks)
+        {
+            outstanding++;
+            await run.Queue.EnqueueAsync(task).ConfigureAwait(false);
+        }
+    }
+
+    private void Decide(StepSlot slot, StepVerdict verdict, List<StoreChange> changes, List<StepTask> tasks)
+    {
+        var step = slot.Step;
+        if (verdict == StepVerdict.Cancel)
+        {
+            Finish(slot, StepState.Cancelled, changes, error: failure != null ? "A step it depends on failed." : "The run was stopped.");
+            return;
+        }
+        try
+        {
+            var scope = Scope(item: null);
+            if (verdict == StepVerdict.Skip || (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope)))
+            {
+                Finish(slot, StepState.Skipped, changes);
+                return;
+            }
+            if (step.Foreach == null)
+            {
+                slot.Dispatched = true;
+                changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt));
+                tasks.Add(Task(slot, null, null));
+                return;
+            }
+            var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
+                ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
+                    $"Step '{step.Name}': foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
+            if (items.Count == 0)
+            {
+                slot.Output = new JsonArray();
+                Finish(slot, StepState.Succeeded, changes, output: "[]");
+                return;
+            }
+            slot.Dispatched = true;
+            if (slot.Items == null || slot.Items.Length != items.Count)
+            {
+                slot.Items = new JsonNode?[items.Count];
+                slot.ItemDone = new bool[items.Count];
+            }
+            changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count));
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (!slot.ItemDone![i]) tasks.Add(Task(slot, i, items[i]));
+            }
+            if (slot.ItemDone!.All(done => done))
+            {
+                CompleteForeach(slot, changes);
+            }
+        }
+        catch (WorkflowException e)
+        {
+            failure ??= e.Message;
+            Finish(slot, StepState.Failed, changes, error: e.Message);
+            run.CancelTasks();
+        }
+    }
+
+    private StepTask Task(StepSlot slot, int? item, JsonNode? itemValue)
+    {
+        var needs = slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output));
+        var partial = InputDocument.Partial(run.Input, needs, itemValue, item != null);
+        return new StepTask(run.RunId, run.Workflow.Info.WorkflowId, slot.Step.Name, item, slot.Attempt + 1, partial,
+            run.Workflow.Definition.HomeRegion);
+    }
+
+    private ExpressionScope Scope(JsonNode? item) => new()
+    {
+        Input = run.Input,
+        StepOutputs = outputs,
+        Item = item,
+    };
+
+    private async Task HandleAsync(TaskOutcome outcome)
+    {
+        var slot = slots[outcome.Step];
+        var changes = new List<StoreChange>();
+        if (slot.State.IsFinal())
+        {
+            return; // A sibling item already failed the step; this late outcome changes nothing.
+        }
+        slot.Attempt = Math.Max(slot.Attempt, outcome.Attempt);
+        if (outcome.Cancelled)
+        {
+            if (outcome.Item is { } cancelledItem)
+            {
+                changes.Add(new ItemStateChange(run.RunId, Now, slot.Step.Name, cancelledItem, StepState.Cancelled, outcome.Attempt));
+            }
+            Finish(slot, StepState.Cancelled, changes, error: outcome.Error ?? "The run was stopped.");
+        }
+        else if (!outcome.Succeeded)
+        {
+            failure ??= $"Step '{slot.Step.Name}' failed: {outcome.Error}";
+            if (outcome.Item is { } failedItem)
+            {
+                changes.Add(new ItemStateChange(run.RunId, Now, slot.Step.Name, failedItem, StepState.Failed, outcome.Attempt, Error: outcome.Error));
+            }
+            Finish(slot, StepState.Failed, changes, error: outcome.Error);
+            run.CancelTasks();
+        }
+        else if (outcome.Item is { } item)
+        {
+            var stored = await run.Outputs.ToStoredAsync(run.RunId, slot.Step.Name, item, outcome.OutputJson!).ConfigureAwait(false);
+            slot.Items![item] = JsonNode.Parse(outcome.OutputJson!);
+            slot.ItemDone![item] = true;
+            changes.Add(new ItemStateChange(run.RunId, Now, slot.Step.Name, item, StepState.Succeeded, outcome.Attempt, stored));
+            if (slot.ItemDone.All(done => done))
+            {
+                CompleteForeach(slot, changes);
+            }
+        }
+        else
+        {
+            slot.Output = JsonNode.Parse(outcome.OutputJson!);
+            var stored = await run.Outputs.ToStoredAsync(run.RunId, slot.Step.Name, null, outcome.OutputJson!).ConfigureAwait(false);
+            Finish(slot, StepState.Succeeded, changes, output: stored);
+        }
+        await run.Writer.WriteAsync(changes).ConfigureAwait(false);
+    }
+
+    private void CompleteForeach(StepSlot slot, List<StoreChange> changes)
+    {
+        var array = new JsonArray(slot.Items!.Select(i => i?.DeepClone()).ToArray());
+        slot.Output = array;
+        var json = array.ToJsonString();
+        var stored = run.Outputs.ToStoredAsync(run.RunId, slot.Step.Name, null, json).GetAwaiter().GetResult();
+        Finish(slot, StepState.Succeeded, changes, output: stored);
+    }
+
+    private void Finish(StepSlot slot, StepState state, List<StoreChange> changes, string? output = null, string? error = null)
+    {
+        SetFinal(slot, state, slot.Output);
+        changes.Add(new StepStateChange(run.RunId, Now, slot.Step.Name, state, slot.Attempt, OutputJson: output, Error: error == null ? null : run.Redact(error)));
+    }
+
+    private void SetFinal(StepSlot slot, StepState state, JsonNode? output)
+    {
+        slot.State = state;
+        slot.Output = output;
+        states[slot.Step.Name] = state;
+        if (state == StepState.Succeeded)
+        {
+            outputs[slot.Step.Name] = output;
+        }
+    }
+
+    private async Task<RunState> FinishAsync()
+    {
+        var changes = new List<StoreChange>();
+        foreach (var slot in slots.Values.Where(s => !s.State.IsFinal()))
+        {
+            Finish(slot, StepState.Cancelled, changes, error: "The run ended before the step could run.");
+        }
+        var state = run.StopRequested ? RunState.Cancelled : failure != null ? RunState.Failed : RunState.Succeeded;
+        changes.Add(new RunStateChange(run.RunId, Now, state, failure == null ? (run.StopRequested ? "Stopped by the user." : null) : run.Redact(failure)));
+        await run.Writer.WriteAsync(changes).ConfigureAwait(false);
+        return state;
+    }
+
+    private sealed class StepSlot
+    {
+        public StepSlot(StepDefinition step) => Step = step;
+
+        public StepDefinition Step { get; }
+        public StepState State { get; set; } = StepState.Pending;
+        public bool Dispatched { get; set; }
+        public int Attempt { get; set; }
+        public JsonNode? Output { get; set; }
+        public JsonNode?[]? Items { get; set; }
+        public bool[]? ItemDone { get; set; }
+    }
+}
+
+/// <summary>What a worker reports for a task once its attempts are over.</summary>
+internal sealed record TaskOutcome(string Step, int? Item, int Attempt, bool Succeeded, bool Cancelled, string? OutputJson, string? Error);

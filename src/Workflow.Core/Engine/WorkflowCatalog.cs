@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Tasks;
+using Workflow.Blobs;
+using Workflow.Format;
+using Workflow.Model;
+using Workflow.Store;
+
+namespace Workflow.Engine;
+
+/// <summary>Published workflows: publish a folder as a content-addressed package, list, remove, load.</summary>
+public sealed class WorkflowCatalog
+{
+    private readonly IRunStore store;
+    private readonly FolderBlobStore blobs;
+    private readonly ConcurrentDictionary<string, PublishedWorkflow> loaded = new();
+
+    internal WorkflowCatalog(IRunStore store, FolderBlobStore blobs)
+    {
+        this.store = store;
+        this.blobs = blobs;
+    }
+
+    /// <summary>Validates the folder and reads it, without publishing: what -WhatIf shows.</summary>
+    public static (WorkflowDefinition Definition, string Folder, string ContentHash) Read(string path)
+    {
+        var result = WorkflowReader.Load(path);
+        var definition = result.EnsureValid();
+        var folder = Path.GetDirectoryName(Path.GetFullPath(definition.SourceFile))!;
+        return (definition, folder, HashFolder(folder));
+    }
+
+    /// <summary>
+    /// Publishes the workflow folder to the local provider. The same id with other content is
+    /// refused unless <paramref name="force"/>; the same content again is a no-op.
+    /// </summary>
+    public async Task<WorkflowInfo> PublishAsync(string path, bool force)
+    {
+        var (definition, folder, hash) = Read(path);
+        var existing = store.GetWorkflow(definition.WorkflowId);
+        if (existing != null && existing.ContentHash == hash)
+        {
+            return existing;
+        }
+        if (existing != null && !force)
+        {
+            throw new WorkflowException("WorkflowVersionConflict", FailureKind.ResourceExists,
+                $"Workflow '{definition.WorkflowId}' is already published with other content. Raise 'version' in workflow.yml, or use -Force to replace it.",
+                definition.WorkflowId);
+        }
+        foreach (var file in PackageFiles(folder))
+        {
+            var relative = file.Substring(folder.Length + 1).Replace(Path.DirectorySeparatorChar, '/');
+            await blobs.PutAsync($"packages/{definition.WorkflowId}/{hash}/{relative}", File.ReadAllBytes(file)).ConfigureAwait(false);
+        }
+        var info = new WorkflowInfo
+        {
+            WorkflowId = definition.WorkflowId,
+            Name = definition.Name,
+            Version = definition.Version,
+            Description = definition.Description,
+            HomeRegion = definition.HomeRegion,
+            StepCount = definition.Steps.Count,
+            ContentHash = hash,
+            PublishedAt = DateTimeOffset.UtcNow,
+            SourcePath = folder,
+            DefinitionText = File.ReadAllText(definition.SourceFile),
+        };
+        store.SaveWorkflow(info);
+        if (existing != null)
+        {
+            await blobs.DeleteAsync($"packages/{definition.WorkflowId}/{existing.ContentHash}").ConfigureAwait(false);
+        }
+        return info;
+    }
+
+    public IReadOnlyList<WorkflowInfo> List() => store.GetWorkflows();
+
+    public WorkflowInfo Get(string workflowId) =>
+        store.GetWorkflow(workflowId) ?? throw NotFound(workflowId);
+
+    public async Task RemoveAsync(string workflowId)
+    {
+        Get(workflowId);
+        var unfinished = store.GetRuns(workflowId).Where(r => !r.State.IsFinal()).Select(r => r.RunId).ToList();
+        if (unfinished.Count > 0)
+        {
+            throw new WorkflowException("WorkflowHasUnfinishedRuns", FailureKind.InvalidOperation,
+                $"Workflow '{workflowId}' has unfinished runs ({string.Join(", ", unfinished)}). Stop them with Stop-WorkflowRun first.", workflowId);
+        }
+        store.RemoveWorkflow(workflowId);
+        await blobs.DeleteAsync($"packages/{workflowId}").ConfigureAwait(false);
+        loaded.TryRemove(workflowId, out _);
+    }
+
+    /// <summary>The published definition and its package folder, parsed once per content hash.</summary>
+    public PublishedWorkflow Load(string workflowId)
+    {
+        var info = Get(workflowId);
+        if (loaded.TryGetValue(workflowId, out var cached) && cached.Info.ContentHash == info.ContentHash)
+        {
+            return cached;
+        }
+        var packageDirectory = blobs.PathOf($"packages/{workflowId}/{info.ContentHash}");
+        var definition = WorkflowReader.Parse(info.DefinitionText, Path.Combine(packageDirectory, "workflow.yml"), packageDirectory).EnsureValid();
+        var published = new PublishedWorkflow(info, definition, packageDirectory);
+        loaded[workflowId] = published;
+        return published;
+    }
+
+    public static WorkflowException NotFound(string workflowId) =>
+        new("WorkflowNotFound", FailureKind.ObjectNotFound,
+            $"Workflow '{workflowId}' was not found. Run Get-Workflow to list published workflows.", workflowId);
+
+    private static IEnumerable<string> PackageFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Substring(folder.Length + 1).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith(".", StringComparison.Ordinal)))
+            .OrderBy(f => f, StringComparer.Ordinal);
+
+    /// <summary>SHA-256 over every file's relative path and bytes, in path order; hidden files left out.</summary>
+    public static string HashFolder(string folder)
+    {
+        using var sha = SHA256.Create();
+        foreach (var file in PackageFiles(folder))
+        {
+            var name = Encoding.UTF8.GetBytes(file.Substring(folder.Length + 1).Replace(Path.DirectorySeparatorChar, '/') + "\n");
+            sha.TransformBlock(name, 0, name.Length, null, 0);
+            var content = File.ReadAllBytes(file);
+            sha.TransformBlock(content, 0, content.Length, null, 0);
+        }
+        sha.TransformFinalBlock(Array.Empty<byte>(), 0, 0);
+        return BitConverter.ToString(sha.Hash!).Replace("-", "").ToLowerInvariant().Substring(0, 16);
+    }
+}
+
+/// <summary>A published workflow ready to run: its record, parsed definition and package folder.</summary>
+public sealed record PublishedWorkflow(WorkflowInfo Info, WorkflowDefinition Definition, string PackageDirectory);

@@ -1,0 +1,26 @@
+using Workflow.Model;
+
+namespace Workflow.Format;
+
+/// <summary>
+/// A workflow expression that cannot be parsed (ErrorId <c>BadExpression</c>) or evaluated
+/// (<c>ExpressionEvaluationFailed</c>), with the column of the offending part.
+/// </summary>
+public sealed class ExpressionException : WorkflowException
+{
+    public const string BadExpression = "BadExpression";
+    public const string EvaluationFailed = "ExpressionEvaluationFailed";
+
+    public ExpressionException(string errorId, string message, string expression, int column)
+        : base(errorId, FailureKind.InvalidData, message, expression)
+    {
+        Expression = expression;
+        Column = column;
+    }
+
+    /// <summary>The expression text.</summary>
+    public string Expression { get; }
+
+    /// <summary>1-based position within <see cref="Expression"/> (counting characters from its start) of the offending part.</summary>
+    public int Column { get; }
+}

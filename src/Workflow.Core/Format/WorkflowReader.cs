@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Workflow.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Workflow.Format;
+
+/// <summary>
+/// Reads and validates workflow.yml (DESIGN §3). Every problem found becomes a diagnostic with its
+/// ErrorId (see <see cref="WorkflowErrorIds"/>), file, line and column; reading never stops at the first.
+/// </summary>
+public static class WorkflowReader
+{
+    public const string FileName = "workflow.yml";
+
+    private static readonly string[] WorkflowKeys =
+    {
+        "name", "version", "description", "home_region", "regions", "constraints", "defaults", "environment", "secrets", "output", "steps",
+    };
+    private static readonly string[] DefaultsKeys = { "timeout", "retry", "memory_mb" };
+
+    private static readonly Regex NamePattern = new("^[a-z][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant);
+    private static readonly Regex VersionPattern = new("^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$", RegexOptions.CultureInvariant);
+    private static readonly Regex SecretPattern = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+
+    /// <summary>Reads a workflow folder (its workflow.yml) or a workflow.yml file; scripts are looked up beside the file.</summary>
+    public static WorkflowLoadResult Load(string pathToFolderOrWorkflowYml)
+    {
+        if (string.IsNullOrWhiteSpace(pathToFolderOrWorkflowYml))
+        {
+            var none = new DiagnosticList("");
+            none.Error(WorkflowErrorIds.FileNotFound, 0, 0, $"No path was given. Give a workflow folder holding {FileName}, or the file itself.");
+            return new WorkflowLoadResult(null, none.InFileOrder());
+        }
+        var path = Path.GetFullPath(pathToFolderOrWorkflowYml);
+        if (Directory.Exists(path))
+        {
+            path = Path.Combine(path, FileName);
+        }
+        var diagnostics = new DiagnosticList(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            diagnostics.Error(WorkflowErrorIds.FileNotFound, 0, 0,
+                $"'{path}' was not found. Give a workflow folder holding {FileName}, or the file itself; New-Workflow creates one.");
+            return new WorkflowLoadResult(null, diagnostics.InFileOrder());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Error(WorkflowErrorIds.FileNotReadable, 0, 0, $"'{path}' could not be read: {e.Message}");
+            return new WorkflowLoadResult(null, diagnostics.InFileOrder());
+        }
+        return Parse(text, path, Path.GetDirectoryName(path));
+    }
+
+    /// <summary>
+    /// Reads workflow.yml text. <paramref name="fileName"/> names the file in diagnostics and becomes
+    /// <see cref="WorkflowDefinition.SourceFile"/>; <paramref name="projectDirectory"/>, when given, is where
+    /// <c>run:</c> scripts must exist.
+    /// </summary>
+    public static WorkflowLoadResult Parse(string yamlText, string fileName, string? projectDirectory)
+    {
+        var diagnostics = new DiagnosticList(fileName);
+        var root = YamlLoader.LoadRoot(yamlText ?? throw new ArgumentNullException(nameof(yamlText)), diagnostics);
+        if (root == null)
+        {
+            return new WorkflowLoadResult(null, diagnostics.InFileOrder());
+        }
+
+        var workflow = YamlSection.Open(root, "the workflow", WorkflowKeys, diagnostics)!;
+        var placement = new PlacementReader(diagnostics);
+        var settings = new StepSettingsReader(diagnostics);
+        var regions = placement.Regions(workflow);
+        var defaults = settings.Defaults(workflow.Section("defaults", "defaults", DefaultsKeys));
+        var output = new ExpressionReader(diagnostics).Read(workflow, "output", itemAllowed: false);
+        var steps = ReadSteps(workflow, new StepReader(diagnostics, projectDirectory, defaults, placement), diagnostics);
+        StepGraphValidator.Validate(steps, output, diagnostics);
+
+        var definition = new WorkflowDefinition
+        {
+            Name = Checked(workflow, "name", NamePattern, WorkflowErrorIds.BadName, diagnostics,
+                "Use up to 40 lowercase letters, digits and hyphens, starting with a letter, as in my-flow."),
+            Version = Checked(workflow, "version", VersionPattern, WorkflowErrorIds.BadVersion, diagnostics,
+                "Use up to 32 letters, digits, '.', '+' and '-', starting with a letter or digit, as in 1.0.0."),
+            Description = workflow.Text("description"),
+            HomeRegion = placement.HomeRegion(workflow),
+            Regions = regions,
+            Constraints = placement.Constraints(workflow),
+            Defaults = defaults,
+            Environment = workflow.Map("environment"),
+            Secrets = Secrets(workflow, diagnostics),
+            Output = workflow.RawText("output"),
+            Steps = steps.Select(s => s.Definition).ToArray(),
+            SourceFile = fileName,
+        };
+        return new WorkflowLoadResult(definition, diagnostics.InFileOrder());
+    }
+
+    private static string Checked(YamlSection workflow, string key, Regex pattern, string errorId, DiagnosticList diagnostics, string rule)
+    {
+        var node = workflow.Scalar(key);
+        if (node == null)
+        {
+            diagnostics.Error(WorkflowErrorIds.MissingKey, workflow.KeyNode(key) ?? workflow.Node,
+                $"The workflow has no '{key}'. Add {key}: to the top of {FileName}. {rule}");
+            return "";
+        }
+        var value = node.Value ?? "";
+        if (!pattern.IsMatch(value))
+        {
+            diagnostics.Error(errorId, node, $"The workflow {key} '{value}' is not valid. {rule}");
+        }
+        return value;
+    }
+
+    private static IReadOnlyList<StepSource> ReadSteps(YamlSection workflow, StepReader reader, DiagnosticList diagnostics)
+    {
+        var value = workflow.Value("steps");
+        switch (value)
+        {
+            case null:
+                diagnostics.Error(WorkflowErrorIds.MissingKey, workflow.KeyNode("steps") ?? workflow.Node,
+                    $"The workflow has no steps. Add steps: with at least one step, as in - name: hello.");
+                return Array.Empty<StepSource>();
+            case YamlSequenceNode { Children.Count: 0 }:
+                diagnostics.Error(WorkflowErrorIds.MissingKey, value, "The workflow has no steps: the list is empty. Add at least one step.");
+                return Array.Empty<StepSource>();
+            case YamlSequenceNode sequence:
+                var steps = new List<StepSource>();
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    if (reader.Read(sequence.Children[i], i) is { } step)
+                    {
+                        steps.Add(step);
+                    }
+                }
+                return steps;
+            default:
+                diagnostics.Error(WorkflowErrorIds.BadValue, value,
+                    $"'steps' must be a list of steps (lines starting with '- name:'), not {YamlSection.Describe(value)}.");
+                return Array.Empty<StepSource>();
+        }
+    }
+
+    private static IReadOnlyList<string> Secrets(YamlSection workflow, DiagnosticList diagnostics)
+    {
+        var secrets = new List<string>();
+        foreach (var node in workflow.List("secrets"))
+        {
+            var name = node.Value ?? "";
+            if (!SecretPattern.IsMatch(name))
+            {
+                diagnostics.Error(WorkflowErrorIds.BadSecretName, node,
+                    $"Secret name '{name}' is not valid. Use the name of an environment variable: letters, digits and _, not starting with a digit.");
+            }
+            else if (!secrets.Contains(name))
+            {
+                secrets.Add(name);
+            }
+        }
+        return secrets;
+    }
+}

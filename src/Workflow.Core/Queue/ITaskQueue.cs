@@ -1,0 +1,34 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflow.Queue;
+
+/// <summary>
+/// One attempt-series of one step (or one foreach item) to run. It carries its input document,
+/// so a worker needs nothing but the task and the published package to run it.
+/// </summary>
+public sealed record StepTask(
+    string RunId,
+    string WorkflowId,
+    string Step,
+    int? Item,
+    int FirstAttempt,
+    string InputJson,
+    string Region = "local");
+
+/// <summary>A task a worker holds; others cannot see it until the lease runs out or is released.</summary>
+public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount);
+
+/// <summary>Step tasks with lease, renew, ack and dead-letter. Local: in-process. Cloud: SQS with a redrive policy.</summary>
+public interface ITaskQueue
+{
+    ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default);
+    /// <summary>Waits for a task and leases it for <paramref name="visibility"/>; null when the queue is closed.</summary>
+    ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default);
+    ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default);
+    /// <summary>The task is done (whatever its outcome): delete it.</summary>
+    ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default);
+    /// <summary>Gives the task back to be delivered again.</summary>
+    ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,41 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace Workflow.Queue;
+
+/// <summary>
+/// The local queue: a channel in this process. Nothing outlives the process here; the run store
+/// is what makes local runs durable, and a resumed run enqueues its unfinished steps again.
+/// </summary>
+public sealed class InProcessTaskQueue : ITaskQueue
+{
+    private readonly Channel<(StepTask Task, int Receives)> channel =
+        Channel.CreateUnbounded<(StepTask, int)>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+
+    public ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default) =>
+        channel.Writer.WriteAsync((task, 0), cancellationToken);
+
+    public async ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default)
+    {
+        while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (channel.Reader.TryRead(out var entry))
+            {
+                return new LeasedTask(entry.Task, Guid.NewGuid().ToString("N"), entry.Receives + 1);
+            }
+        }
+        return null;
+    }
+
+    public ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default) => default;
+
+    public ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default) => default;
+
+    public ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default) =>
+        channel.Writer.WriteAsync((task.Task, task.ReceiveCount), cancellationToken);
+
+    /// <summary>Ends every waiting lease with null.</summary>
+    public void Close() => channel.Writer.TryComplete();
+}

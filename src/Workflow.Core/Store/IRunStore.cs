@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using Workflow.Model;
+
+namespace Workflow.Store;
+
+/// <summary>
+/// Where workflows, runs, step runs, state history and logs are kept. Local: one SQLite file.
+/// Every method is safe to call from several threads and from several processes sharing the store.
+/// </summary>
+public interface IRunStore : IDisposable
+{
+    /// <summary>The file or address of the store, for messages.</summary>
+    string Location { get; }
+
+    void SaveWorkflow(WorkflowInfo workflow);
+    WorkflowInfo? GetWorkflow(string workflowId);
+    IReadOnlyList<WorkflowInfo> GetWorkflows();
+    /// <summary>Removes the workflow and its runs; false if it was not there.</summary>
+    bool RemoveWorkflow(string workflowId);
+
+    /// <summary>Creates a run in state Queued with every step Pending, and their history entries.</summary>
+    void CreateRun(WorkflowRun run, IReadOnlyList<string> steps);
+    WorkflowRun? GetRun(string runId, bool includeSteps = true);
+    IReadOnlyList<WorkflowRun> GetRuns(string? workflowId = null);
+
+    /// <summary>Steps of a run with their outputs, for resuming and receiving.</summary>
+    IReadOnlyList<StepRecord> GetStepRecords(string runId);
+    /// <summary>Finished items of a foreach step, in item order.</summary>
+    IReadOnlyList<ItemRecord> GetItemRecords(string runId, string step);
+
+    /// <summary>Applies the changes in one transaction, appending a history entry for each state change.</summary>
+    void Apply(IReadOnlyList<StoreChange> changes);
+
+    IReadOnlyList<WorkflowLogRecord> GetLogs(string runId, string? step = null);
+    IReadOnlyList<StateChange> GetHistory(string runId);
+
+    /// <summary>
+    /// Makes <paramref name="owner"/> the run's owner if its current owner is still
+    /// <paramref name="expectedOwner"/> (compare-and-swap, so two sessions never both carry a run on).
+    /// </summary>
+    bool TryClaimRun(string runId, string? expectedOwner, string owner, DateTimeOffset now);
+    /// <summary>Marks the owner's runs as alive.</summary>
+    void Heartbeat(string owner, IReadOnlyCollection<string> runIds, DateTimeOffset now);
+}
+
+/// <summary>A step of a run with what the engine needs to carry the run on.</summary>
+public sealed record StepRecord(string Step, StepState State, int Attempt, int? ItemCount, string? OutputJson, string? Error);
+
+/// <summary>A finished item of a foreach step.</summary>
+public sealed record ItemRecord(int Item, StepState State, int Attempt, string? OutputJson, string? Error);
+
+/// <summary>One change the engine writes before it acts on it.</summary>
+public abstract record StoreChange(string RunId, DateTimeOffset Time);
+
+public sealed record RunStateChange(string RunId, DateTimeOffset Time, RunState State, string? Error = null)
+    : StoreChange(RunId, Time);
+
+/// <summary>A step's state; OutputJson is set when it Succeeded, ItemCount when a foreach step starts.</summary>
+public sealed record StepStateChange(
+    string RunId, DateTimeOffset Time, string Step, StepState State,
+    int Attempt = 0, int? ItemCount = null, string? OutputJson = null, string? Error = null)
+    : StoreChange(RunId, Time);
+
+/// <summary>An attempt of a step (or of one foreach item) started: the history shows every attempt.</summary>
+public sealed record AttemptStarted(string RunId, DateTimeOffset Time, string Step, int? Item, int Attempt)
+    : StoreChange(RunId, Time);
+
+/// <summary>A foreach item finished.</summary>
+public sealed record ItemStateChange(
+    string RunId, DateTimeOffset Time, string Step, int Item, StepState State,
+    int Attempt, string? OutputJson = null, string? Error = null)
+    : StoreChange(RunId, Time);
+
+public sealed record LogAppended(WorkflowLogRecord Record) : StoreChange(Record.RunId, Record.Time);

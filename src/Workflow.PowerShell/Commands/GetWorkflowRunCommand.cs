@@ -1,0 +1,46 @@
+using System.Linq;
+using System.Management.Automation;
+using Workflow.Engine;
+using Workflow.Model;
+
+namespace Workflow.PowerShell.Commands;
+
+/// <summary>Lists runs, newest first: all, of a workflow, or by run id.</summary>
+// No parameter sets: a piped WorkflowRun binds RunId and WorkflowId both, and RunId must win.
+[Cmdlet(VerbsCommon.Get, "WorkflowRun")]
+[OutputType(typeof(WorkflowRun))]
+public sealed class GetWorkflowRunCommand : WorkflowCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
+    public string[]? RunId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(WorkflowIdCompleter))]
+    public string? WorkflowId { get; set; }
+
+    /// <summary>Only runs in these states.</summary>
+    [Parameter]
+    public RunState[]? State { get; set; }
+
+    /// <summary>At most this many runs.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int First { get; set; } = int.MaxValue;
+
+    protected override void ProcessRecord()
+    {
+        if (RunId != null)
+        {
+            foreach (var id in RunId) ForItem(() => WriteObject(Engine.GetRun(id)));
+            return;
+        }
+        if (WorkflowId != null && Engine.Store.GetWorkflow(WorkflowId) == null)
+        {
+            WriteError(ToErrorRecord(WorkflowCatalog.NotFound(WorkflowId)));
+            return;
+        }
+        var runs = Engine.GetRuns(WorkflowId).Where(r => State == null || State.Contains(r.State)).Take(First);
+        WriteObject(runs, enumerateCollection: true);
+    }
+}

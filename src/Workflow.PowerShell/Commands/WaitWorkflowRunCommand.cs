@@ -1,0 +1,42 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using Workflow.Model;
+
+namespace Workflow.PowerShell.Commands;
+
+/// <summary>Waits until runs end, showing progress, and emits them.</summary>
+[Cmdlet(VerbsLifecycle.Wait, "WorkflowRun")]
+[OutputType(typeof(WorkflowRun))]
+public sealed class WaitWorkflowRunCommand : WorkflowCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
+    public string[] RunId { get; set; } = Array.Empty<string>();
+
+    /// <summary>Seconds to wait at most; past it the run is left going and an OperationTimeout error is written.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Timeout { get; set; } = -1;
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in RunId)
+        {
+            ForItem(() =>
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+                if (Timeout > 0) limit.CancelAfter(TimeSpan.FromSeconds(Timeout));
+                try
+                {
+                    WriteObject(Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
+                }
+                catch (AggregateException e) when (e.InnerException is OperationCanceledException && !Cancellation.IsCancellationRequested)
+                {
+                    throw new WorkflowException("WorkflowRunWaitTimeout", FailureKind.OperationTimeout,
+                        $"Run '{id}' did not end within {Timeout} s; it is still going. Wait again, or stop it with Stop-WorkflowRun.", id);
+                }
+            });
+        }
+    }
+}

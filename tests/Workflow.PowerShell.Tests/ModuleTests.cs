@@ -1,0 +1,74 @@
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+
+namespace Workflow.PowerShell.Tests;
+
+public sealed class ModuleTests
+{
+    private static readonly string[] Cmdlets =
+    {
+        "New-Workflow", "Test-Workflow", "Publish-Workflow", "Get-Workflow", "Remove-Workflow",
+        "Start-WorkflowRun", "Get-WorkflowRun", "Wait-WorkflowRun", "Stop-WorkflowRun", "Resume-WorkflowRun",
+        "Receive-WorkflowRun", "Get-WorkflowLog", "Export-WorkflowGraph",
+    };
+
+    [Fact]
+    public void Staged_module_imports_in_a_fresh_runspace_and_exports_every_cmdlet()
+    {
+        using var session = new Session();
+        var names = session.Run("(Get-Command -Module Workflow.PowerShell).Name").Select(o => o.ToString()).ToList();
+        Assert.Equal(Cmdlets.OrderBy(n => n), names.OrderBy(n => n));
+        // The native SQLite library is found from the staged folder: a store call works.
+        Assert.Empty(session.Run("Get-Workflow"));
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
+    public void Format_and_type_files_are_loaded_with_the_module()
+    {
+        using var session = new Session();
+        var formats = session.Run("(Get-Module Workflow.PowerShell).ExportedFormatFiles").Select(o => Path.GetFileName(o.ToString())).ToList();
+        Assert.Contains("Workflow.PowerShell.format.ps1xml", formats);
+        var types = session.Run("(Get-Module Workflow.PowerShell).ExportedTypeFiles").Select(o => Path.GetFileName(o.ToString())).ToList();
+        Assert.Contains("Workflow.PowerShell.types.ps1xml", types);
+    }
+
+    [Fact]
+    public void Every_cmdlet_has_help_with_a_synopsis_described_parameters_and_an_example()
+    {
+        using var session = new Session();
+        foreach (var cmdlet in Cmdlets)
+        {
+            var help = session.Run($"Get-Help {cmdlet} -Full").Single();
+            var synopsis = help.Properties["Synopsis"].Value?.ToString() ?? "";
+            Assert.False(string.IsNullOrWhiteSpace(synopsis) || synopsis.Contains(cmdlet + " "), $"{cmdlet} has no synopsis");
+            var examples = session.Run($"@((Get-Help {cmdlet} -Examples).examples.example).Count").Single();
+            Assert.True((int)examples.BaseObject >= 1, $"{cmdlet} has no example");
+            var undescribed = session.Run($@"
+                @((Get-Help {cmdlet} -Full).parameters.parameter | Where-Object {{ -not $_.description }}).name").Select(o => o.ToString()).ToList();
+            Assert.True(undescribed.Count == 0, $"{cmdlet}: parameters without a description: {string.Join(", ", undescribed)}");
+        }
+    }
+
+    [Fact]
+    public void Workflow_ids_and_run_ids_complete_on_tab()
+    {
+        using var session = new Session();
+        var folder = session.Example("command-steps");
+        var run = session.Run($"Publish-Workflow '{folder}' | Start-WorkflowRun -Wait").Single();
+        var runId = (string)run.Properties["RunId"].Value;
+
+        var workflows = Complete(session, "Start-WorkflowRun -WorkflowId comm");
+        Assert.Contains("command-steps-1.0.0", workflows);
+        var runs = Complete(session, "Get-WorkflowLog -RunId " + runId.Substring(0, 4));
+        Assert.Contains(runId, runs);
+    }
+
+    private static string[] Complete(Session session, string input)
+    {
+        var results = session.Run("param($text) [System.Management.Automation.CommandCompletion]::CompleteInput($text, $text.Length, $null).CompletionMatches.CompletionText".Replace("param($text) ", ""),
+            new System.Collections.Generic.Dictionary<string, object?> { ["text"] = input });
+        return results.Select(r => r.ToString()).ToArray();
+    }
+}
