@@ -113,8 +113,10 @@ public sealed class ErrorTests
         var store = Path.Combine(home, "workflow.db");
         File.WriteAllText(store, "this is not a database, but it is mine\n");
         var before = File.ReadAllBytes(store);
-        var error = session.Throws($"$env:WORKFLOW_HOME = '{home}'; try {{ Get-Workflow -ErrorAction Stop }} finally {{ $env:WORKFLOW_HOME = '{session.Home}' }}");
-        Assert.Contains("WorkflowStoreCorrupt", error.FullyQualifiedErrorId);
+        session.Run($"$env:WORKFLOW_HOME = '{home}'; Get-Workflow; $env:WORKFLOW_HOME = '{session.Home}'");
+        var error = session.Errors.Single();
+        AssertError(error, "WorkflowStoreCorrupt", ErrorCategory.InvalidData);
+        Assert.Contains(store, error.Exception.Message);
         Assert.Equal(before, File.ReadAllBytes(store));
     }
 

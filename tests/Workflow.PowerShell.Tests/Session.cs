@@ -47,13 +47,6 @@ public sealed class Session : IDisposable
         return results;
     }
 
-    /// <summary>Runs a script that must throw; returns its ErrorRecord.</summary>
-    public ErrorRecord Throws(string script)
-    {
-        var e = Assert.ThrowsAny<RuntimeException>(() => Run(script));
-        return e.ErrorRecord;
-    }
-
     /// <summary>Copies an example workflow folder into the home, so tests may change it.</summary>
     public string Example(string name)
     {

@@ -6,12 +6,14 @@ using System.Text.Json.Nodes;
 namespace Workflow.Engine;
 
 /// <summary>
-/// The step input document { input, steps, item, context }. The scheduler writes all but the
-/// context once per task; the worker adds the context per attempt, by splicing text, not re-parsing.
+/// Builds the step input document { input, steps, item, context } in parts: the input-and-steps part
+/// is one string shared by every item of a foreach step (a 10,000-item fan-out holds it once, not
+/// 10,000 times), the item and the per-attempt context are added when the attempt runs.
 /// </summary>
 public static class InputDocument
 {
-    public static string Partial(JsonNode? input, IEnumerable<KeyValuePair<string, JsonNode?>> needOutputs, JsonNode? item, bool hasItem)
+    /// <summary>'{"input":…,"steps":{…}' without its closing brace.</summary>
+    public static string Shared(JsonNode? input, IEnumerable<KeyValuePair<string, JsonNode?>> needOutputs)
     {
         var builder = new StringBuilder();
         builder.Append("{\"input\":").Append(ToJson(input)).Append(",\"steps\":{");
@@ -22,30 +24,30 @@ public static class InputDocument
             first = false;
             builder.Append(JsonSerializer.Serialize(pair.Key)).Append(':').Append(ToJson(pair.Value));
         }
-        builder.Append('}');
-        if (hasItem)
-        {
-            builder.Append(",\"item\":").Append(ToJson(item));
-        }
         return builder.Append('}').ToString();
-    }
-
-    public static string Complete(string partial, StepContext context)
-    {
-        var contextJson = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["runId"] = context.RunId,
-            ["workflowId"] = context.WorkflowId,
-            ["step"] = context.Step,
-            ["item"] = context.Item,
-            ["attempt"] = context.Attempt,
-            ["region"] = context.Region,
-            ["artifacts"] = context.Artifacts,
-        });
-        return partial.Substring(0, partial.Length - 1) + ",\"context\":" + contextJson + "}";
     }
 
     public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "null";
 }
 
-public sealed record StepContext(string RunId, string WorkflowId, string Step, int? Item, int Attempt, string Region, string Artifacts);
+/// <summary>What an attempt learns about itself: context.* in the input document.</summary>
+public sealed record StepContext(string RunId, string WorkflowId, string Step, int? Item, int Attempt, string Region, string Artifacts)
+{
+    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["runId"] = RunId,
+        ["workflowId"] = WorkflowId,
+        ["step"] = Step,
+        ["item"] = Item,
+        ["attempt"] = Attempt,
+        ["region"] = Region,
+        ["artifacts"] = Artifacts,
+    });
+}
+
+/// <summary>One attempt's input document, in its parts (see <see cref="InputDocument"/>).</summary>
+public sealed record StepInput(string Shared, string? ItemJson, StepContext Context)
+{
+    public string ToJson() =>
+        Shared + (ItemJson != null ? ",\"item\":" + ItemJson : "") + ",\"context\":" + Context.ToJson() + "}";
+}

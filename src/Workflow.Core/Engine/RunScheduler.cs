@@ -48,19 +48,25 @@ internal sealed class RunScheduler
     {
         try
         {
-            var changes = new List<StoreChange> { new RunStateChange(run.RunId, Now, RunState.Running) };
             if (resumed != null)
             {
                 await RestoreAsync(resumed).ConfigureAwait(false);
             }
-            await run.Writer.WriteAsync(changes).ConfigureAwait(false);
-            await AdvanceAsync().ConfigureAwait(false);
+            var changes = new List<StoreChange> { new RunStateChange(run.RunId, Now, RunState.Running) };
+            await AdvanceAsync(changes).ConfigureAwait(false);
             while (outstanding > 0)
             {
+                // Take every outcome that has arrived, decide on all of them, and write the lot in
+                // one transaction: one commit per batch, not two per step.
+                changes = new List<StoreChange>();
                 var outcome = await outcomes.Reader.ReadAsync().ConfigureAwait(false);
-                outstanding--;
-                await HandleAsync(outcome).ConfigureAwait(false);
-                await AdvanceAsync().ConfigureAwait(false);
+                do
+                {
+                    outstanding--;
+                    await HandleAsync(outcome, changes).ConfigureAwait(false);
+                }
+                while (outcomes.Reader.TryRead(out outcome));
+                await AdvanceAsync(changes).ConfigureAwait(false);
             }
             completion.TrySetResult(await FinishAsync().ConfigureAwait(false));
         }
@@ -100,10 +106,9 @@ internal sealed class RunScheduler
         }
     }
 
-    /// <summary>Decides every step that can be decided, writes the decisions, then enqueues their tasks.</summary>
-    private async Task AdvanceAsync()
+    /// <summary>Decides every step that can be decided, writes the decisions (with <paramref name="changes"/>), then enqueues their tasks.</summary>
+    private async Task AdvanceAsync(List<StoreChange> changes)
     {
-        var changes = new List<StoreChange>();
         var tasks = new List<StepTask>();
         bool decided;
         do
@@ -151,7 +156,7 @@ internal sealed class RunScheduler
             {
                 slot.Dispatched = true;
                 changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt));
-                tasks.Add(Task(slot, null, null));
+                tasks.Add(Task(slot, SharedInput(slot), null, null));
                 return;
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
@@ -170,9 +175,10 @@ internal sealed class RunScheduler
                 slot.ItemDone = new bool[items.Count];
             }
             changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count));
+            var shared = SharedInput(slot);
             for (var i = 0; i < items.Count; i++)
             {
-                if (!slot.ItemDone![i]) tasks.Add(Task(slot, i, items[i]));
+                if (!slot.ItemDone![i]) tasks.Add(Task(slot, shared, i, InputDocument.ToJson(items[i])));
             }
             if (slot.ItemDone!.All(done => done))
             {
@@ -187,13 +193,12 @@ internal sealed class RunScheduler
         }
     }
 
-    private StepTask Task(StepSlot slot, int? item, JsonNode? itemValue)
-    {
-        var needs = slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output));
-        var partial = InputDocument.Partial(run.Input, needs, itemValue, item != null);
-        return new StepTask(run.RunId, run.Workflow.Info.WorkflowId, slot.Step.Name, item, slot.Attempt + 1, partial,
+    private string SharedInput(StepSlot slot) =>
+        InputDocument.Shared(run.Input, slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output)));
+
+    private StepTask Task(StepSlot slot, string sharedInput, int? item, string? itemJson) =>
+        new(run.RunId, run.Workflow.Info.WorkflowId, slot.Step.Name, item, slot.Attempt + 1, sharedInput, itemJson,
             run.Workflow.Definition.HomeRegion);
-    }
 
     private ExpressionScope Scope(JsonNode? item) => new()
     {
@@ -202,10 +207,9 @@ internal sealed class RunScheduler
         Item = item,
     };
 
-    private async Task HandleAsync(TaskOutcome outcome)
+    private async Task HandleAsync(TaskOutcome outcome, List<StoreChange> changes)
     {
         var slot = slots[outcome.Step];
-        var changes = new List<StoreChange>();
         if (slot.State.IsFinal())
         {
             return; // A sibling item already failed the step; this late outcome changes nothing.
@@ -246,7 +250,6 @@ internal sealed class RunScheduler
             var stored = await run.Outputs.ToStoredAsync(run.RunId, slot.Step.Name, null, outcome.OutputJson!).ConfigureAwait(false);
             Finish(slot, StepState.Succeeded, changes, output: stored);
         }
-        await run.Writer.WriteAsync(changes).ConfigureAwait(false);
     }
 
     private void CompleteForeach(StepSlot slot, List<StoreChange> changes)

@@ -110,7 +110,7 @@ internal sealed class StepWorker
         {
             Step = step,
             PackageDirectory = run.Workflow.PackageDirectory,
-            InputJson = InputDocument.Complete(task.InputJson, context),
+            Input = new StepInput(task.SharedInput, task.ItemJson, context),
             Environment = StepEnvironment(run.Workflow.Definition, step, log),
             ArtifactsDirectory = artifacts,
             Log = log,

@@ -76,7 +76,8 @@ public sealed class WorkflowCatalog
         {
             await blobs.DeleteAsync($"packages/{definition.WorkflowId}/{existing.ContentHash}").ConfigureAwait(false);
         }
-        return info;
+        return Get(info.WorkflowId); // as stored (times to the millisecond), so a second publish returns the same
+
     }
 
     public IReadOnlyList<WorkflowInfo> List() => store.GetWorkflows();

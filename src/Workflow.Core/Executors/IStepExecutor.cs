@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Workflow.Engine;
 using Workflow.Model;
 
 namespace Workflow.Executors;
@@ -23,8 +24,11 @@ public sealed record StepInvocation
     public StepDefinition Step { get; init; } = new();
     /// <summary>The published package's folder: scripts and command working directory.</summary>
     public string PackageDirectory { get; init; } = "";
+    /// <summary>The input document in its parts; <see cref="InputJson"/> is the whole text.</summary>
+    public StepInput Input { get; init; } = new("{\"input\":null,\"steps\":{}", null, new StepContext("", "", "", null, 1, "local", ""));
+
     /// <summary>The input document: { input, steps, item, context }.</summary>
-    public string InputJson { get; init; } = "{}";
+    public string InputJson => Input.ToJson();
     /// <summary>Workflow and step environment plus secrets; only ever given to the step.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public string ArtifactsDirectory { get; init; } = "";

@@ -5,8 +5,8 @@ using System.Threading.Tasks;
 namespace Workflow.Queue;
 
 /// <summary>
-/// One attempt-series of one step (or one foreach item) to run. It carries its input document,
-/// so a worker needs nothing but the task and the published package to run it.
+/// One attempt-series of one step (or one foreach item) to run. It carries its input document
+/// (shared part and item), so a worker needs nothing but the task and the published package.
 /// </summary>
 public sealed record StepTask(
     string RunId,
@@ -14,7 +14,8 @@ public sealed record StepTask(
     string Step,
     int? Item,
     int FirstAttempt,
-    string InputJson,
+    string SharedInput,
+    string? ItemJson,
     string Region = "local");
 
 /// <summary>A task a worker holds; others cannot see it until the lease runs out or is released.</summary>

@@ -9,7 +9,7 @@ namespace Workflow.PowerShell.Commands;
 [OutputType(typeof(WorkflowRun))]
 public sealed class StopWorkflowRunCommand : WorkflowCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
     public string[] RunId { get; set; } = Array.Empty<string>();
 

@@ -10,7 +10,7 @@ namespace Workflow.PowerShell.Commands;
 [OutputType(typeof(WorkflowRun))]
 public sealed class WaitWorkflowRunCommand : WorkflowCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
     public string[] RunId { get; set; } = Array.Empty<string>();
 

@@ -57,6 +57,8 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         foreach (var lane in all) lane.Dispose();
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, PSObject> SharedObjects = new();
+
     /// <summary>One runspace and the PowerShell instance reused on it.</summary>
     private sealed class Lane : IDisposable
     {
@@ -68,6 +70,8 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             // CreateDefault2: the overloads without a session state load the Microsoft.PowerShell.Host
             // snap-in, which a hosted engine or runbook host may lack.
             runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+            // The worker thread runs the pipeline itself; the default starts a new thread per Invoke.
+            runspace.ThreadOptions = PSThreadOptions.UseCurrentThread;
             runspace.Open();
             shell = System.Management.Automation.PowerShell.Create();
             shell.Runspace = runspace;
@@ -112,7 +116,12 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         /// <summary>$Context: the input document as objects, plus 'env', the step's environment and secrets.</summary>
         private static object ContextObject(StepInvocation invocation)
         {
-            var context = (PSObject)PSJson.FromJson(invocation.InputJson)!;
+            // Every item of a foreach step shares one input-and-steps text: convert it once, share the objects.
+            var shared = SharedObjects.GetValue(invocation.Input.Shared, text => (PSObject)PSJson.FromJson(text + "}")!);
+            var context = new PSObject();
+            foreach (var property in shared.Properties) context.Properties.Add(new PSNoteProperty(property.Name, property.Value));
+            if (invocation.Input.ItemJson != null) context.Properties.Add(new PSNoteProperty("item", PSJson.FromJson(invocation.Input.ItemJson)));
+            context.Properties.Add(new PSNoteProperty("context", PSJson.FromJson(invocation.Input.Context.ToJson())));
             var environment = new Hashtable(StringComparer.OrdinalIgnoreCase);
             foreach (var pair in invocation.Environment) environment[pair.Key] = pair.Value;
             context.Properties.Add(new PSNoteProperty("env", environment));
