@@ -46,7 +46,7 @@ public sealed class ModuleTests
             var examples = session.Run($"@((Get-Help {cmdlet} -Examples).examples.example).Count").Single();
             Assert.True((int)examples.BaseObject >= 1, $"{cmdlet} has no example");
             var undescribed = session.Run($@"
-                @((Get-Help {cmdlet} -Full).parameters.parameter | Where-Object {{ -not $_.description }}).name").Select(o => o.ToString()).ToList();
+                (Get-Help {cmdlet} -Full).parameters.parameter | Where-Object {{ -not $_.description }} | ForEach-Object name").Select(o => o.ToString()).ToList();
             Assert.True(undescribed.Count == 0, $"{cmdlet}: parameters without a description: {string.Join(", ", undescribed)}");
         }
     }

@@ -72,6 +72,15 @@ internal sealed class RunScheduler
         }
         catch (Exception e)
         {
+            // The engine itself failed (store, blob store): record it if the store still takes writes.
+            try
+            {
+                await run.Writer.WriteAsync(new RunStateChange(run.RunId, Now, RunState.Failed, run.Redact($"The engine failed: {e.Message}"))).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Nothing more to do: the run stays unfinished in the store and a later session resumes it.
+            }
             completion.TrySetException(e);
         }
     }
@@ -187,7 +196,7 @@ internal sealed class RunScheduler
         }
         catch (WorkflowException e)
         {
-            failure ??= e.Message;
+            failure ??= $"Step '{step.Name}' failed: {e.Message}";
             Finish(slot, StepState.Failed, changes, error: e.Message);
             run.CancelTasks();
         }
@@ -221,7 +230,7 @@ internal sealed class RunScheduler
             {
                 changes.Add(new ItemStateChange(run.RunId, Now, slot.Step.Name, cancelledItem, StepState.Cancelled, outcome.Attempt));
             }
-            Finish(slot, StepState.Cancelled, changes, error: outcome.Error ?? "The run was stopped.");
+            Finish(slot, StepState.Cancelled, changes, error: outcome.Error ?? (failure != null ? "Cancelled because another step failed." : "The run was stopped."));
         }
         else if (!outcome.Succeeded)
         {

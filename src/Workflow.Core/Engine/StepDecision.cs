@@ -26,14 +26,18 @@ public static class StepDecision
         {
             return StepVerdict.Run;
         }
+        // Ready only once every need is final, whatever their order; then a failure wins over skips.
+        foreach (var need in step.Needs)
+        {
+            if (!states[need].IsFinal())
+            {
+                return StepVerdict.Wait;
+            }
+        }
         var allSkipped = true;
         foreach (var need in step.Needs)
         {
             var state = states[need];
-            if (!state.IsFinal())
-            {
-                return StepVerdict.Wait;
-            }
             if (state == StepState.Failed || state == StepState.Cancelled)
             {
                 return StepVerdict.Cancel;

@@ -50,13 +50,17 @@ internal sealed class StepWorker
             var run = findRun(leased.Task.RunId);
             if (run != null)
             {
-                run.Scheduler!.Post(Execute(run, leased.Task));
+                var outcome = Execute(run, leased.Task, shutdown);
+                // An attempt cut short by the engine closing is not an outcome: the run stays
+                // unfinished in the store and the next session runs the step again.
+                if (shutdown.IsCancellationRequested) return;
+                run.Scheduler!.Post(outcome);
             }
             queue.AckAsync(leased).AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private TaskOutcome Execute(RunContext run, StepTask task)
+    private TaskOutcome Execute(RunContext run, StepTask task, CancellationToken shutdown)
     {
         var step = run.Workflow.Definition.FindStep(task.Step)!;
         var attempt = task.FirstAttempt;
@@ -64,7 +68,7 @@ internal sealed class StepWorker
         var artifacts = blobs.PathOf($"runs/{task.RunId}/artifacts/{task.Step}" + (task.Item is { } i ? $"/{i}" : ""));
         while (true)
         {
-            if (run.Cancellation.IsCancellationRequested)
+            if (run.Cancellation.IsCancellationRequested || shutdown.IsCancellationRequested)
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
@@ -72,10 +76,11 @@ internal sealed class StepWorker
             var log = new RunLog(run, task, attempt);
             try
             {
-                var output = RunAttempt(run, step, task, attempt, artifacts, log);
+                // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
+                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, shutdown));
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
-            catch (Exception e) when (e is OperationCanceledException && run.Cancellation.IsCancellationRequested)
+            catch (Exception e) when (e is OperationCanceledException && (run.Cancellation.IsCancellationRequested || shutdown.IsCancellationRequested))
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
@@ -98,7 +103,7 @@ internal sealed class StepWorker
         }
     }
 
-    private string RunAttempt(RunContext run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log)
+    private string RunAttempt(RunContext run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken shutdown)
     {
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
@@ -115,7 +120,7 @@ internal sealed class StepWorker
             ArtifactsDirectory = artifacts,
             Log = log,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, shutdown);
         timeout.CancelAfter(step.Timeout);
         return executor.ExecuteAsync(invocation, timeout.Token).GetAwaiter().GetResult();
     }

@@ -278,12 +278,16 @@ public sealed class WorkflowEngine : IDisposable
         }
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     public void Dispose()
     {
         heartbeat.Dispose();
         shutdown.Cancel();
         queue.Close();
-        foreach (var worker in workers) worker.Join(TimeSpan.FromSeconds(5));
+        // Attempts in flight see the shutdown token; give them one shared deadline to unwind.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        foreach (var worker in workers) worker.Join(Max(TimeSpan.Zero, deadline - DateTime.UtcNow));
         services.Writer.Dispose();
         Store.Dispose();
     }
