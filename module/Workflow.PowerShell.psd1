@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'Workflow.PowerShell.dll'
+    RootModule           = 'Workflow.PowerShell.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0f4c1e-2f7a-4a57-9d0e-8c3f6a0d9e21'
     Author               = 'Workflow.PowerShell developers'

@@ -25,6 +25,21 @@ public sealed class ModuleTests
     }
 
     [Fact]
+    public void Dependencies_load_in_the_module_own_load_context_not_the_default_one()
+    {
+        using var session = new Session();
+        var folder = session.Example("command-steps");
+        var context = session.Run($@"
+            $info = Publish-Workflow '{folder}'
+            $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($info.GetType().Assembly)
+            $alc.GetType().Name
+            @($alc.Assemblies | ForEach-Object {{ $_.GetName().Name }}) -contains 'YamlDotNet'
+            @([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object {{ $_.GetName().Name -eq 'YamlDotNet' }}).Count").Select(o => o.ToString()).ToList();
+        Assert.Empty(session.Errors);
+        Assert.Equal(new[] { "ModuleLoadContext", "True", "0" }, context);
+    }
+
+    [Fact]
     public void Format_and_type_files_are_loaded_with_the_module()
     {
         using var session = new Session();
