@@ -23,6 +23,9 @@ internal sealed class RunScheduler
     // Live views the decisions read, kept beside the slots so a decision costs O(needs), not O(steps).
     private readonly Dictionary<string, StepState> states = new();
     private readonly Dictionary<string, JsonNode?> outputs = new();
+    // Steps whose needs are all final, waiting for a decision: a step is looked at once, when its
+    // last need ends, not on every pass over a thousand-step DAG.
+    private readonly Queue<StepSlot> ready = new();
     private readonly Channel<TaskOutcome> outcomes = Channel.CreateUnbounded<TaskOutcome>();
     private readonly TaskCompletionSource<RunState> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int outstanding;
@@ -35,6 +38,12 @@ internal sealed class RunScheduler
         {
             slots[step.Name] = new StepSlot(step);
             states[step.Name] = StepState.Pending;
+        }
+        foreach (var slot in slots.Values)
+        {
+            slot.UnfinishedNeeds = slot.Step.Needs.Count;
+            foreach (var need in slot.Step.Needs) slots[need].Dependents.Add(slot);
+            if (slot.UnfinishedNeeds == 0) ready.Enqueue(slot);
         }
     }
 
@@ -119,23 +128,20 @@ internal sealed class RunScheduler
     private async Task AdvanceAsync(List<StoreChange> changes)
     {
         var tasks = new List<StepTask>();
-        bool decided;
-        do
+        while (ready.Count > 0)
         {
-            decided = false;
-            foreach (var slot in slots.Values)
-            {
-                if (slot.State != StepState.Pending || slot.Dispatched) continue;
-                var verdict = failure != null || run.Cancellation.IsCancellationRequested
-                    ? StepVerdict.Cancel
-                    : StepDecision.Decide(slot.Step, states);
-                if (verdict == StepVerdict.Wait) continue;
-                decided = true;
-                Decide(slot, verdict, changes, tasks);
-            }
+            var slot = ready.Dequeue();
+            if (slot.State != StepState.Pending || slot.Dispatched) continue;
+            var verdict = failure != null || run.Cancellation.IsCancellationRequested
+                ? StepVerdict.Cancel
+                : StepDecision.Decide(slot.Step, states);
+            Decide(slot, verdict, changes, tasks);
         }
-        while (decided);
 
+        foreach (var task in tasks)
+        {
+            changes.Add(new AttemptStarted(run.RunId, Now, task.Step, task.Item, task.FirstAttempt));
+        }
         if (changes.Count == 0) return;
         await run.Writer.WriteAsync(changes).ConfigureAwait(false);
         foreach (var task in tasks)
@@ -278,6 +284,13 @@ internal sealed class RunScheduler
 
     private void SetFinal(StepSlot slot, StepState state, JsonNode? output)
     {
+        if (!slot.State.IsFinal())
+        {
+            foreach (var dependent in slot.Dependents)
+            {
+                if (--dependent.UnfinishedNeeds == 0) ready.Enqueue(dependent);
+            }
+        }
         slot.State = state;
         slot.Output = output;
         states[slot.Step.Name] = state;
@@ -311,6 +324,8 @@ internal sealed class RunScheduler
         public JsonNode? Output { get; set; }
         public JsonNode?[]? Items { get; set; }
         public bool[]? ItemDone { get; set; }
+        public List<StepSlot> Dependents { get; } = new();
+        public int UnfinishedNeeds { get; set; }
     }
 }
 

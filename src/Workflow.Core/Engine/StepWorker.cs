@@ -72,7 +72,11 @@ internal sealed class StepWorker
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
-            run.Writer.Post(new AttemptStarted(task.RunId, DateTimeOffset.UtcNow, task.Step, task.Item, attempt));
+            if (attempt > task.FirstAttempt)
+            {
+                // The first attempt's start was written with the dispatch; retries are recorded here.
+                run.Writer.Post(new AttemptStarted(task.RunId, DateTimeOffset.UtcNow, task.Step, task.Item, attempt));
+            }
             var log = new RunLog(run, task, attempt);
             try
             {
