@@ -122,6 +122,18 @@ public sealed class RunTests
     }
 
     [Fact]
+    public void Scripts_with_and_without_a_param_block_both_get_the_input_document()
+    {
+        using var session = new Session();
+        var folder = session.Workflow("styles", "name: styles\nversion: 1.0.0\nsteps:\n  - name: typed\n    run: typed.ps1\n  - name: bare\n    needs: [typed]\n    run: bare.ps1\n",
+            ("typed.ps1", "param($Context)\n$Context.input.n + 1\n"),
+            ("bare.ps1", "$args[0].steps.typed * 10\n"));
+        var run = session.Run($"Publish-Workflow '{folder}' | Start-WorkflowRun -Argument @{{ n = 4 }} -Wait").Single();
+        Assert.Equal("Succeeded", run.Properties["State"].Value.ToString());
+        Assert.Equal(50, (int)session.Run("Receive-WorkflowRun -RunId $run.RunId", new() { ["run"] = run }).Single().BaseObject);
+    }
+
+    [Fact]
     public void New_Workflow_scaffold_validates_publishes_and_runs()
     {
         using var session = new Session();

@@ -64,6 +64,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
     {
         private readonly Runspace runspace;
         private readonly System.Management.Automation.PowerShell shell;
+        private readonly System.Collections.Generic.Dictionary<string, CommandInfo?> scripts = new();
 
         public Lane()
         {
@@ -81,10 +82,13 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
 
         public string Run(StepInvocation invocation, CancellationToken cancellationToken)
         {
-            var script = System.IO.Path.Combine(invocation.PackageDirectory, invocation.Step.Run!);
             shell.Commands.Clear();
             shell.Streams.ClearStreams();
-            shell.AddCommand(script).AddArgument(ContextObject(invocation));
+            var path = System.IO.Path.Combine(invocation.PackageDirectory, invocation.Step.Run!);
+            var command = Script(path);
+            // A script with a param block binds $Context through its cached command; one without gets
+            // it in $args, which only the command-by-path form passes on.
+            (command != null ? shell.AddCommand(command) : shell.AddCommand(path)).AddArgument(ContextObject(invocation));
             Collection<PSObject> results;
             using (cancellationToken.Register(() => shell.BeginStop(null, null)))
             {
@@ -113,6 +117,23 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             return PSJson.ToJson(results);
         }
 
+        /// <summary>
+        /// The script's command, looked up once per lane: packages are content-addressed, so a path's
+        /// script never changes, and resolving it on every call costs more than running a small step.
+        /// </summary>
+        private CommandInfo? Script(string path)
+        {
+            if (!scripts.TryGetValue(path, out var command))
+            {
+                var script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
+                    ?? throw new StepFailedException("StepScriptMissing", $"The script '{path}' is missing from the published package. Publish the workflow again.");
+                var declared = (script.ScriptBlock.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;
+                command = declared > 0 ? script : null;
+                scripts[path] = command;
+            }
+            return command;
+        }
+
         /// <summary>$Context: the input document as objects, plus 'env', the step's environment and secrets.</summary>
         private static object ContextObject(StepInvocation invocation)
         {
@@ -121,7 +142,16 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             var context = new PSObject();
             foreach (var property in shared.Properties) context.Properties.Add(new PSNoteProperty(property.Name, property.Value));
             if (invocation.Input.ItemJson != null) context.Properties.Add(new PSNoteProperty("item", PSJson.FromJson(invocation.Input.ItemJson)));
-            context.Properties.Add(new PSNoteProperty("context", PSJson.FromJson(invocation.Input.Context.ToJson())));
+            var about = invocation.Input.Context;
+            var contextInfo = new PSObject();
+            contextInfo.Properties.Add(new PSNoteProperty("runId", about.RunId));
+            contextInfo.Properties.Add(new PSNoteProperty("workflowId", about.WorkflowId));
+            contextInfo.Properties.Add(new PSNoteProperty("step", about.Step));
+            contextInfo.Properties.Add(new PSNoteProperty("item", about.Item));
+            contextInfo.Properties.Add(new PSNoteProperty("attempt", about.Attempt));
+            contextInfo.Properties.Add(new PSNoteProperty("region", about.Region));
+            contextInfo.Properties.Add(new PSNoteProperty("artifacts", about.Artifacts));
+            context.Properties.Add(new PSNoteProperty("context", contextInfo));
             var environment = new Hashtable(StringComparer.OrdinalIgnoreCase);
             foreach (var pair in invocation.Environment) environment[pair.Key] = pair.Value;
             context.Properties.Add(new PSNoteProperty("env", environment));
