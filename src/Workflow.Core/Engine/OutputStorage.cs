@@ -47,8 +47,6 @@ internal sealed class OutputStorage
         return Encoding.UTF8.GetString(content);
     }
 
-    public static bool IsReference(string stored) => stored.StartsWith(Marker, System.StringComparison.Ordinal);
-
     private sealed record BlobReference(
         [property: System.Text.Json.Serialization.JsonPropertyName("$blob")] string Key,
         [property: System.Text.Json.Serialization.JsonPropertyName("bytes")] int Bytes);

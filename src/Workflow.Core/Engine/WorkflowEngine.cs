@@ -95,9 +95,6 @@ public sealed class WorkflowEngine : IDisposable
 
     public IReadOnlyList<WorkflowRun> GetRuns(string? workflowId = null) => Store.GetRuns(workflowId);
 
-    /// <summary>Whether this session is carrying the run on.</summary>
-    public bool IsActiveHere(string runId) => active.ContainsKey(runId);
-
     /// <summary>Waits until the run is final; a run carried on by another session is polled in the store.</summary>
     public async Task<WorkflowRun> WaitAsync(string runId, CancellationToken cancellationToken)
     {
