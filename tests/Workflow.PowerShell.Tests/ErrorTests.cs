@@ -121,6 +121,19 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public void Wait_WorkflowRun_past_its_Timeout_is_OperationTimeout_and_leaves_the_run_going()
+    {
+        using var session = new Session();
+        var folder = session.Workflow("slow", "name: slow\nversion: 1.0.0\nsteps:\n  - name: nap\n    command: [sleep, '30']\n");
+        var run = session.Run($"Publish-Workflow '{folder}' | Start-WorkflowRun").Single();
+        session.Run("$run | Wait-WorkflowRun -Timeout 1", new() { ["run"] = run });
+        AssertError(session.Errors.Single(), "WorkflowRunWaitTimeout", ErrorCategory.OperationTimeout);
+        var state = session.Run("(Get-WorkflowRun -RunId $run.RunId).State.ToString()", new() { ["run"] = run }).Single().ToString();
+        Assert.Equal("Running", state);
+        session.Run("Stop-WorkflowRun -RunId $run.RunId", new() { ["run"] = run });
+    }
+
+    [Fact]
     public void WhatIf_publishes_starts_and_removes_nothing()
     {
         using var session = new Session();

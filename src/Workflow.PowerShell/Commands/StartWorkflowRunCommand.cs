@@ -38,7 +38,7 @@ public sealed class StartWorkflowRunCommand : WorkflowCmdlet
         {
             return Wait(Engine.WaitAsync(runId, Cancellation), () => RunProgress(runId));
         }
-        catch (System.AggregateException e) when (e.InnerException is System.OperationCanceledException)
+        catch (System.OperationCanceledException)
         {
             // Ctrl+C while waiting stops the run itself, as the user would expect of a foreground job.
             return Engine.StopAsync(runId, System.Threading.CancellationToken.None).GetAwaiter().GetResult();

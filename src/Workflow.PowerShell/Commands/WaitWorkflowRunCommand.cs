@@ -31,7 +31,7 @@ public sealed class WaitWorkflowRunCommand : WorkflowCmdlet
                 {
                     WriteObject(Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
                 }
-                catch (AggregateException e) when (e.InnerException is OperationCanceledException && !Cancellation.IsCancellationRequested)
+                catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
                 {
                     throw new WorkflowException("WorkflowRunWaitTimeout", FailureKind.OperationTimeout,
                         $"Run '{id}' did not end within {Timeout} s; it is still going. Wait again, or stop it with Stop-WorkflowRun.", id);

@@ -61,7 +61,7 @@ public abstract class WorkflowCmdlet : PSCmdlet
     /// </summary>
     protected T Wait<T>(Task<T> task, Func<ProgressRecord?>? progress = null)
     {
-        while (!task.Wait(200))
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(200))
         {
             if (progress?.Invoke() is { } record) WriteProgress(record);
         }
@@ -70,7 +70,7 @@ public abstract class WorkflowCmdlet : PSCmdlet
             last.RecordType = ProgressRecordType.Completed;
             WriteProgress(last);
         }
-        return task.GetAwaiter().GetResult();
+        return task.GetAwaiter().GetResult(); // rethrows the task's own exception, not an AggregateException
     }
 
     /// <summary>Progress of a run: steps final out of all steps.</summary>
