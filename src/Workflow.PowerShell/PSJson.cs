@@ -106,8 +106,16 @@ public static class PSJson
             case int or long or short or byte or sbyte or ushort or uint or ulong:
                 writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
                 return;
-            case double or float or decimal:
-                writer.WriteNumberValue(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+            case decimal m:
+                writer.WriteNumberValue(m);
+                return;
+            case double or float:
+                var number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                if (double.IsNaN(number) || double.IsInfinity(number))
+                {
+                    throw NotSerializable($"{number} is not a number JSON can hold");
+                }
+                writer.WriteNumberValue(number);
                 return;
             case DateTime dt:
                 writer.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture));

@@ -24,7 +24,7 @@ public sealed class CrashTests
         var script = Path.Combine(session.Home, "start.ps1");
         File.WriteAllText(script, $"$run = Publish-Workflow '{folder}' | Start-WorkflowRun\n$run.RunId\nWait-WorkflowRun -RunId $run.RunId | Out-Null\n");
 
-        using var child = StartHost(script, session.Home);
+        using var child = Processes.StartHost(script, session.Home);
         var runId = child.StandardOutput.ReadLine()?.Trim();
         Assert.False(string.IsNullOrEmpty(runId), "the child printed no run id: " + child.StandardError.ReadToEnd());
 
@@ -54,29 +54,6 @@ public sealed class CrashTests
             Assert.True(executions[step] == 1, $"{step} ran {executions[step]} times");
         }
         Assert.Equal(8, executions.Count);
-        Assert.Equal("ok", Sqlite3(Path.Combine(session.Home, "workflow.db"), "PRAGMA integrity_check;"));
-    }
-
-    private static Process StartHost(string script, string home)
-    {
-        Assert.True(File.Exists(Repo.HostDll), $"The host {Repo.HostDll} is not built.");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Repo.HostDll);
-        info.ArgumentList.Add(script);
-        info.Environment["WORKFLOW_HOME"] = home;
-        info.Environment["WORKFLOW_MODULE"] = Repo.StagedManifest;
-        return Process.Start(info)!;
-    }
-
-    /// <summary>The sqlite3 command-line shell, installed by .ci/run: an outside check of the file.</summary>
-    private static string Sqlite3(string database, string sql)
-    {
-        var info = new ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(database);
-        info.ArgumentList.Add(sql);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("sqlite3 is not installed (apt-get install sqlite3).");
-        var text = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        return text;
+        Assert.Equal("ok", Processes.Sqlite3(Path.Combine(session.Home, "workflow.db"), "PRAGMA integrity_check;"));
     }
 }

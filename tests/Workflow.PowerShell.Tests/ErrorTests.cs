@@ -88,7 +88,12 @@ public sealed class ErrorTests
         var folder = session.Example("command-steps");
         session.Run($"Publish-Workflow '{folder}' | Out-Null");
         session.Run("Start-WorkflowRun command-steps-1.0.0 -Argument @{ code = { 'no' } }");
-        AssertError(session.Errors.Single(), "WorkflowValueNotSerializable", ErrorCategory.InvalidArgument);
+        session.Run("Start-WorkflowRun command-steps-1.0.0 -Argument @{ ratio = [double]::NaN }");
+        session.Run("Start-WorkflowRun command-steps-1.0.0 -Argument '{\"broken\": '");
+        Assert.Equal(3, session.Errors.Count);
+        AssertError(session.Errors[0], "WorkflowValueNotSerializable", ErrorCategory.InvalidArgument);
+        AssertError(session.Errors[1], "WorkflowValueNotSerializable", ErrorCategory.InvalidArgument);
+        AssertError(session.Errors[2], "WorkflowArgumentNotJson", ErrorCategory.InvalidArgument);
         Assert.Empty(session.Run("Get-WorkflowRun"));
     }
 

@@ -80,6 +80,23 @@ public sealed class ModuleTests
         Assert.Contains(runId, runs);
     }
 
+    [Fact]
+    public void Every_PowerShell_script_in_the_repository_parses()
+    {
+        // Pester is not installable here: at least prove the Pester tests, build.ps1, the examples
+        // and the module's .psm1 are valid PowerShell.
+        var scripts = Directory.EnumerateFiles(Repo.Root, "*.ps*1", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}out{Path.DirectorySeparatorChar}") && (f.EndsWith(".ps1") || f.EndsWith(".psm1") || f.EndsWith(".psd1")))
+            .ToList();
+        Assert.Contains(scripts, f => f.EndsWith("Workflow.PowerShell.Tests.ps1"));
+        foreach (var script in scripts)
+        {
+            System.Management.Automation.Language.Parser.ParseFile(script, out _, out var errors);
+            Assert.True(errors.Length == 0, $"{script}: {string.Join("; ", errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"))}");
+        }
+    }
+
     private static string[] Complete(Session session, string input)
     {
         var results = session.Run("param($text) [System.Management.Automation.CommandCompletion]::CompleteInput($text, $text.Length, $null).CompletionMatches.CompletionText".Replace("param($text) ", ""),
