@@ -106,6 +106,11 @@ internal sealed class RunScheduler
             {
                 var output = record.OutputJson == null ? null : JsonNode.Parse(await run.Outputs.ResolveAsync(record.OutputJson).ConfigureAwait(false));
                 SetFinal(slot, record.State, output);
+                if (record.State == StepState.Failed)
+                {
+                    // The run was already failing when its session died: it must still end Failed.
+                    failure ??= $"Step '{record.Step}' failed: {record.Error}";
+                }
             }
             else if (record.State == StepState.Running && record.ItemCount is { } count)
             {

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Workflow.Engine;
 using Workflow.Model;
+using Workflow.Store;
 using Xunit.Abstractions;
 
 namespace Workflow.Tests.Engine;
@@ -42,6 +43,44 @@ public sealed class ResumeTests : IDisposable
     public ResumeTests(ITestOutputHelper output) => this.output = output;
 
     public void Dispose() => home.Dispose();
+
+    [Fact]
+    public async Task Run_that_was_failing_when_its_session_died_still_ends_Failed()
+    {
+        // A session dies after one step failed while a sibling still ran: the store holds exactly that.
+        var engineA = home.Open(new ScriptedExecutor());
+        var workflowId = await home.PublishAsync(engineA, """
+            name: split
+            version: 1.0.0
+            steps:
+              - name: bad
+                run: s.ps1
+              - name: slow
+                run: s.ps1
+              - name: after
+                needs: [bad, slow]
+                run: s.ps1
+            """);
+        var now = DateTimeOffset.UtcNow;
+        engineA.Store.CreateRun(new WorkflowRun { RunId = "dead1", WorkflowId = workflowId, CreatedAt = now.AddMinutes(-1), Owner = "gone:0:dead" }, new[] { "bad", "slow", "after" });
+        engineA.Store.Apply(new StoreChange[]
+        {
+            new RunStateChange("dead1", now, RunState.Running),
+            new StepStateChange("dead1", now, "bad", StepState.Failed, 1, Error: "boom"),
+            new StepStateChange("dead1", now, "slow", StepState.Running, 1),
+        });
+        engineA.Dispose();
+
+        var second = new ScriptedExecutor().Returns("slow", "1");
+        var engineB = home.Open(Resumer, second);
+        engineB.Resume("dead1");
+        var resumed = await EngineHome.WaitAsync(engineB, "dead1");
+
+        Assert.Equal(RunState.Failed, resumed.State);
+        Assert.Contains("bad", resumed.Error);
+        Assert.Equal(StepState.Cancelled, resumed.StateOf("after"));
+        Assert.DoesNotContain(second.Attempts, a => a.Step == "after");
+    }
 
     [Fact]
     public async Task Interrupted_run_resumes_without_rerunning_finished_steps()
