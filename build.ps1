@@ -6,7 +6,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'QuickStart', 'Bench')]
+    [ValidateSet('Build', 'Format', 'Test', 'Pester', 'QuickStart', 'Bench')]
     [string[]] $Task = @('Build'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -19,6 +19,10 @@ switch ($Task) {
         # Building the cmdlet project stages the module folder at out/Workflow.PowerShell.
         dotnet build src/Workflow.PowerShell -c $Configuration
         if ($LASTEXITCODE) { throw "build failed ($LASTEXITCODE)" }
+    }
+    'Format' {
+        dotnet format whitespace Workflow.PowerShell.slnx
+        dotnet format style Workflow.PowerShell.slnx --severity warn
     }
     'Test' {
         dotnet test Workflow.PowerShell.slnx -c $Configuration
