@@ -33,16 +33,24 @@ public static class InputDocument
 /// <summary>What an attempt learns about itself: context.* in the input document.</summary>
 public sealed record StepContext(string RunId, string WorkflowId, string Step, int? Item, int Attempt, string Region, string Artifacts)
 {
-    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
+    /// <summary>The fields of context.* by their document names, in document order: every executor reads this one list.</summary>
+    public IEnumerable<KeyValuePair<string, object?>> Fields()
     {
-        ["runId"] = RunId,
-        ["workflowId"] = WorkflowId,
-        ["step"] = Step,
-        ["item"] = Item,
-        ["attempt"] = Attempt,
-        ["region"] = Region,
-        ["artifacts"] = Artifacts,
-    });
+        yield return new("runId", RunId);
+        yield return new("workflowId", WorkflowId);
+        yield return new("step", Step);
+        yield return new("item", Item);
+        yield return new("attempt", Attempt);
+        yield return new("region", Region);
+        yield return new("artifacts", Artifacts);
+    }
+
+    public string ToJson()
+    {
+        var fields = new Dictionary<string, object?>();
+        foreach (var field in Fields()) fields.Add(field.Key, field.Value);
+        return JsonSerializer.Serialize(fields);
+    }
 }
 
 /// <summary>One attempt's input document, in its parts (see <see cref="InputDocument"/>).</summary>

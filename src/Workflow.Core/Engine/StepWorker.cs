@@ -66,9 +66,13 @@ internal sealed class StepWorker
         var attempt = task.FirstAttempt;
         var maxAttempt = Math.Max(step.Retry.MaxAttempts, attempt);
         var artifacts = blobs.PathOf($"runs/{task.RunId}/artifacts/{task.Step}" + (task.Item is { } i ? $"/{i}" : ""));
+        // Stopped: the run was stopped, a sibling failed, or the engine is closing. One token for all
+        // three, so attempts and the wait between them both end at once.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, shutdown);
+        var stopped = stopping.Token;
         while (true)
         {
-            if (run.Cancellation.IsCancellationRequested || shutdown.IsCancellationRequested)
+            if (stopped.IsCancellationRequested)
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
@@ -81,10 +85,10 @@ internal sealed class StepWorker
             try
             {
                 // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
-                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, shutdown));
+                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, stopped));
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
-            catch (Exception e) when (e is OperationCanceledException && (run.Cancellation.IsCancellationRequested || shutdown.IsCancellationRequested))
+            catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
@@ -99,7 +103,7 @@ internal sealed class StepWorker
                     return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Redact(message));
                 }
             }
-            if (run.Cancellation.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
+            if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
             {
                 return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
             }
@@ -107,7 +111,7 @@ internal sealed class StepWorker
         }
     }
 
-    private string RunAttempt(RunContext run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken shutdown)
+    private string RunAttempt(RunContext run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken stopped)
     {
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
@@ -124,7 +128,7 @@ internal sealed class StepWorker
             ArtifactsDirectory = artifacts,
             Log = log,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, shutdown);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopped);
         timeout.CancelAfter(step.Timeout);
         return executor.ExecuteAsync(invocation, timeout.Token).GetAwaiter().GetResult();
     }

@@ -77,7 +77,6 @@ public sealed class WorkflowCatalog
             await blobs.DeleteAsync($"packages/{definition.WorkflowId}/{existing.ContentHash}").ConfigureAwait(false);
         }
         return Get(info.WorkflowId); // as stored (times to the millisecond), so a second publish returns the same
-
     }
 
     public IReadOnlyList<WorkflowInfo> List() => store.GetWorkflows();

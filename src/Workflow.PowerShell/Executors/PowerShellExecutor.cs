@@ -142,15 +142,8 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             var context = new PSObject();
             foreach (var property in shared.Properties) context.Properties.Add(new PSNoteProperty(property.Name, property.Value));
             if (invocation.Input.ItemJson != null) context.Properties.Add(new PSNoteProperty("item", PSJson.FromJson(invocation.Input.ItemJson)));
-            var about = invocation.Input.Context;
             var contextInfo = new PSObject();
-            contextInfo.Properties.Add(new PSNoteProperty("runId", about.RunId));
-            contextInfo.Properties.Add(new PSNoteProperty("workflowId", about.WorkflowId));
-            contextInfo.Properties.Add(new PSNoteProperty("step", about.Step));
-            contextInfo.Properties.Add(new PSNoteProperty("item", about.Item));
-            contextInfo.Properties.Add(new PSNoteProperty("attempt", about.Attempt));
-            contextInfo.Properties.Add(new PSNoteProperty("region", about.Region));
-            contextInfo.Properties.Add(new PSNoteProperty("artifacts", about.Artifacts));
+            foreach (var field in invocation.Input.Context.Fields()) contextInfo.Properties.Add(new PSNoteProperty(field.Key, field.Value));
             context.Properties.Add(new PSNoteProperty("context", contextInfo));
             var environment = new Hashtable(StringComparer.OrdinalIgnoreCase);
             foreach (var pair in invocation.Environment) environment[pair.Key] = pair.Value;
