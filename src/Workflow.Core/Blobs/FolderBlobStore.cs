@@ -45,6 +45,25 @@ public sealed class FolderBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
+    public Task<bool> PutIfAbsentAsync(string key, byte[] content, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(temp, content);
+        try
+        {
+            // A move that must not overwrite is link(2) then unlink: the file system decides the race.
+            File.Move(temp, path);
+            return Task.FromResult(true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return Task.FromResult(false);
+        }
+    }
+
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);

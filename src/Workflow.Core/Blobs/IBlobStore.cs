@@ -8,6 +8,11 @@ namespace Workflow.Blobs;
 public interface IBlobStore
 {
     Task PutAsync(string key, byte[] content, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes the blob only if the key is free, atomically (S3: If-None-Match: *): of racing writers
+    /// exactly one gets true. The claim that makes a fan-in step start once.
+    /// </summary>
+    Task<bool> PutIfAbsentAsync(string key, byte[] content, CancellationToken cancellationToken = default);
     /// <summary>The blob's bytes, or null when there is none under that key.</summary>
     Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);

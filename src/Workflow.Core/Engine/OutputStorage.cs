@@ -22,14 +22,17 @@ internal sealed class OutputStorage
         this.inlineLimit = inlineLimit;
     }
 
-    public async Task<string> ToStoredAsync(string runId, string step, int? item, string json)
+    public Task<string> ToStoredAsync(string runId, string step, int? item, string json) =>
+        ToStoredAsync($"runs/{runId}/outputs/{step}" + (item is { } i ? $"/{i}" : "") + ".json", json);
+
+    /// <summary>The JSON itself when small enough, else a reference to the blob it was written to under <paramref name="key"/>.</summary>
+    public async Task<string> ToStoredAsync(string key, string json)
     {
         var bytes = Encoding.UTF8.GetByteCount(json);
         if (bytes <= inlineLimit)
         {
             return json;
         }
-        var key = $"runs/{runId}/outputs/{step}" + (item is { } i ? $"/{i}" : "") + ".json";
         await blobs.PutAsync(key, Encoding.UTF8.GetBytes(json)).ConfigureAwait(false);
         return JsonSerializer.Serialize(new BlobReference(key, bytes));
     }

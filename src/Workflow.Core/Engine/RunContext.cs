@@ -7,7 +7,7 @@ using Workflow.Store;
 namespace Workflow.Engine;
 
 /// <summary>What the scheduler and the workers of one active run share in this process.</summary>
-internal sealed class RunContext
+internal sealed class RunContext : IAttemptHost
 {
     private readonly CancellationTokenSource tasks = new();
     private readonly IReadOnlyList<string> secretValues;
@@ -37,6 +37,8 @@ internal sealed class RunContext
     public CancellationToken Cancellation => tasks.Token;
 
     public bool StopRequested { get; private set; }
+
+    public void Record(StoreChange change) => Writer.Post(change);
 
     public void CancelTasks() => tasks.Cancel();
 

@@ -53,11 +53,7 @@ public sealed class WorkflowCatalog
                 $"Workflow '{definition.WorkflowId}' is already published with other content. Raise 'version' in workflow.yml, or use -Force to replace it.",
                 definition.WorkflowId);
         }
-        foreach (var file in PackageFiles(folder))
-        {
-            var relative = file.Substring(folder.Length + 1).Replace(Path.DirectorySeparatorChar, '/');
-            await blobs.PutAsync($"packages/{definition.WorkflowId}/{hash}/{relative}", File.ReadAllBytes(file)).ConfigureAwait(false);
-        }
+        await UploadPackageAsync(blobs, folder, definition.WorkflowId, hash).ConfigureAwait(false);
         var info = new WorkflowInfo
         {
             WorkflowId = definition.WorkflowId,
@@ -77,6 +73,28 @@ public sealed class WorkflowCatalog
             await blobs.DeleteAsync($"packages/{definition.WorkflowId}/{existing.ContentHash}").ConfigureAwait(false);
         }
         return Get(info.WorkflowId); // as stored (times to the millisecond), so a second publish returns the same
+    }
+
+    /// <summary>
+    /// Uploads the workflow folder under <c>packages/&lt;id&gt;/&lt;hash&gt;/</c>. Content-addressed: when
+    /// the package's workflow.yml is already there (written last), nothing is uploaded. Returns the files uploaded.
+    /// </summary>
+    public static async Task<int> UploadPackageAsync(IBlobStore blobs, string folder, string workflowId, string hash, System.Threading.CancellationToken cancellationToken = default)
+    {
+        var prefix = $"packages/{workflowId}/{hash}/";
+        if (await blobs.ExistsAsync(prefix + "workflow.yml", cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+        var files = PackageFiles(folder)
+            .Select(f => (File: f, Key: prefix + f.Substring(folder.Length + 1).Replace(Path.DirectorySeparatorChar, '/')))
+            .OrderBy(f => f.Key.EndsWith("/workflow.yml", StringComparison.Ordinal) && f.Key.Count(c => c == '/') == 3) // the marker last
+            .ToList();
+        foreach (var (file, key) in files)
+        {
+            await blobs.PutAsync(key, File.ReadAllBytes(file), cancellationToken).ConfigureAwait(false);
+        }
+        return files.Count;
     }
 
     public IReadOnlyList<WorkflowInfo> List() => store.GetWorkflows();

@@ -77,3 +77,24 @@ public sealed record StateChange
     public string State { get; init; } = "";
     public string? Detail { get; init; }
 }
+
+/// <summary>What a worker did, emitted when it stops.</summary>
+public sealed record WorkerInfo
+{
+    public string WorkerId { get; init; } = "";
+    public string Region { get; init; } = "";
+    public int Concurrency { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset StoppedAt { get; init; }
+    /// <summary>Tasks whose step ran here (whatever its state).</summary>
+    public int TasksRun { get; init; }
+    public int Succeeded { get; init; }
+    public int Failed { get; init; }
+    /// <summary>Redelivered tasks whose result already existed: not run again.</summary>
+    public int AlreadyDone { get; init; }
+    public int Cancelled { get; init; }
+    public int DeadLettered { get; init; }
+    /// <summary>Queue or bucket calls that failed and were retried.</summary>
+    public int BackendErrors { get; init; }
+    public string StopReason { get; init; } = "";
+}

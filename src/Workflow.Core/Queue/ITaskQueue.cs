@@ -7,6 +7,7 @@ namespace Workflow.Queue;
 /// <summary>
 /// One attempt-series of one step (or one foreach item) to run. It carries its input document
 /// (shared part and item), so a worker needs nothing but the task and the published package.
+/// <see cref="ReadyAtUnixMs"/> is when the step became ready (for the ready-to-started latency).
 /// </summary>
 public sealed record StepTask(
     string RunId,
@@ -16,7 +17,8 @@ public sealed record StepTask(
     int FirstAttempt,
     string SharedInput,
     string? ItemJson,
-    string Region = "local");
+    string Region = "local",
+    long ReadyAtUnixMs = 0);
 
 /// <summary>A task a worker holds; others cannot see it until the lease runs out or is released.</summary>
 public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount);
@@ -32,4 +34,6 @@ public interface ITaskQueue
     ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default);
     /// <summary>Gives the task back to be delivered again.</summary>
     ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default);
+    /// <summary>Moves the task to the dead-letter queue at once, with the reason no worker can run it.</summary>
+    ValueTask DeadLetterAsync(LeasedTask task, string reason, CancellationToken cancellationToken = default);
 }

@@ -36,6 +36,15 @@ public sealed class InProcessTaskQueue : ITaskQueue
     public ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default) =>
         channel.Writer.WriteAsync((task.Task, task.ReceiveCount), cancellationToken);
 
+    public ValueTask DeadLetterAsync(LeasedTask task, string reason, CancellationToken cancellationToken = default)
+    {
+        DeadLetters.Enqueue((task.Task, reason));
+        return default;
+    }
+
+    /// <summary>Tasks no worker could run, with the reason.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(StepTask Task, string Reason)> DeadLetters { get; } = new();
+
     /// <summary>Ends every waiting lease with null.</summary>
     public void Close() => channel.Writer.TryComplete();
 }

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Workflow.Model;
+
+namespace Workflow.Distributed;
+
+/// <summary>
+/// Where a remote run keeps its state in the blob store, all under one prefix per run
+/// (<c>runs/&lt;workflowId&gt;/&lt;runId&gt;/</c>). Every object but the logs is written once, with
+/// a conditional put, so whoever writes first decides and a redelivered task finds the answer.
+/// </summary>
+public sealed class RemoteRunKeys
+{
+    public RemoteRunKeys(string workflowId, string runId)
+    {
+        Prefix = $"runs/{workflowId}/{runId}/";
+    }
+
+    public string Prefix { get; }
+    /// <summary>The run's definition: workflow, package hash, argument. Written by Start-WorkflowRun.</summary>
+    public string Run => Prefix + "run.json";
+    /// <summary>The run's end (state, time, error), written once every step is final.</summary>
+    public string End => Prefix + "end.json";
+    /// <summary>Present once the run must not start more steps: a step failed or the run was stopped.</summary>
+    public string Halt => Prefix + "halt.json";
+    public string StepsPrefix => Prefix + "steps/";
+    public string Step(string step) => StepsPrefix + step + ".json";
+    public string ItemsPrefix(string step) => Prefix + "items/" + step + "/";
+    public string Item(string step, int item) => ItemsPrefix(step) + item + ".json";
+    public string ItemCount(string step) => Prefix + "foreach/" + step + ".json";
+    /// <summary>The claim that lets exactly one finishing need start a step.</summary>
+    public string Claim(string step) => Prefix + "claims/" + step;
+    public string Output(string step, int? item) => Prefix + "outputs/" + step + (item is { } i ? "/" + i : "") + ".json";
+    public string LogsPrefix => Prefix + "logs/";
+    public string Log(string step, int? item, int attempt) =>
+        LogsPrefix + step + "/" + (item?.ToString() ?? "-") + "/" + attempt + "-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".json";
+}
+
+/// <summary>run.json: what a worker needs to carry the run on.</summary>
+public sealed record RemoteRunDocument(string RunId, string WorkflowId, string ContentHash, string ArgumentJson, DateTimeOffset CreatedAt, string Region);
+
+/// <summary>A step's (or a foreach item's) final result.</summary>
+public sealed record RemoteStepResult(
+    string Step,
+    int? Item,
+    StepState State,
+    int Attempt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset EndedAt,
+    string? Output,
+    string? Error,
+    string? Worker);
+
+/// <summary>halt.json: why no more steps start.</summary>
+public sealed record RemoteRunHalt(RunState State, DateTimeOffset Time, string Reason);
+
+/// <summary>end.json: the run's final state.</summary>
+public sealed record RemoteRunEnd(RunState State, DateTimeOffset EndedAt, string? Error);
+
+/// <summary>One task's log object: its attempts' starts and log records.</summary>
+public sealed record RemoteLogBatch(IReadOnlyList<int> AttemptsStarted, IReadOnlyList<DateTimeOffset> StartTimes, IReadOnlyList<WorkflowLogRecord> Records);
+
+internal static class RemoteJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static byte[] Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    public static T Read<T>(byte[] bytes, string key)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, Options)
+                ?? throw new JsonException("null document");
+        }
+        catch (JsonException e)
+        {
+            throw new WorkflowException("RemoteStateCorrupt", FailureKind.InvalidData,
+                $"The run state object '{key}' is not valid ({e.Message}); it was changed outside the module. Start the run again.", key);
+        }
+    }
+
+    public static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+}

@@ -1,0 +1,431 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Workflow.Blobs;
+using Workflow.Engine;
+using Workflow.Format;
+using Workflow.Model;
+using Workflow.Queue;
+
+namespace Workflow.Distributed;
+
+/// <summary>What became of a task a remote worker handled.</summary>
+public enum TaskDisposition
+{
+    /// <summary>The step ran; its result is written and its successors enqueued.</summary>
+    Ran,
+    /// <summary>The result was already written (a redelivery): the step did not run again.</summary>
+    AlreadyDone,
+    /// <summary>The run had failed or been stopped: the step was cancelled, not run.</summary>
+    Cancelled,
+    /// <summary>The worker is stopping: the task goes back to the queue.</summary>
+    Released,
+    /// <summary>The task is not one this deployment can run: sent to the dead-letter queue.</summary>
+    DeadLettered,
+}
+
+/// <summary>The outcome of one handled task, for the worker's counts and its verbose lines.</summary>
+public sealed record HandledTask(TaskDisposition Disposition, StepState? State, int Attempt, string? Reason);
+
+/// <summary>
+/// Carries runs on through a blob store and task queues shared by many workers on many machines:
+/// the same readiness rule (<see cref="StepDecision"/>) and attempt loop as the local engine, with
+/// the run's state in the blob store instead of one process's memory. Each worker that finishes a
+/// step decides its successors; a successor starts once because starting it is a conditional put
+/// (<see cref="IBlobStore.PutIfAbsentAsync"/>) that only one caller wins.
+/// </summary>
+public sealed class RemoteRunCoordinator
+{
+    private readonly IBlobStore blobs;
+    private readonly Func<string, ITaskQueue> queueOf;
+    private readonly PackageCache packages;
+    private readonly OutputStorage outputs;
+    private readonly string worker;
+    private readonly ConcurrentDictionary<string, RemoteRun> runs = new();
+
+    /// <param name="blobs">The blob store of the deployment's region: packages and run state.</param>
+    /// <param name="queueOf">The task queue of a region.</param>
+    /// <param name="packages">Where packages are fetched to.</param>
+    /// <param name="worker">Who this is, recorded with each result.</param>
+    /// <param name="inlineOutputLimit">Outputs larger than this (bytes) are stored by reference.</param>
+    public RemoteRunCoordinator(IBlobStore blobs, Func<string, ITaskQueue> queueOf, PackageCache packages, string worker, int inlineOutputLimit = 256 * 1024)
+    {
+        this.blobs = blobs;
+        this.queueOf = queueOf;
+        this.packages = packages;
+        this.worker = worker;
+        outputs = new OutputStorage(blobs, inlineOutputLimit);
+    }
+
+    public IBlobStore Blobs => blobs;
+
+    /// <summary>Writes the run's definition and enqueues its first steps.</summary>
+    public async Task<RemoteRunDocument> StartAsync(PublishedWorkflow workflow, string runId, string argumentJson, string region, CancellationToken cancellationToken = default)
+    {
+        var document = new RemoteRunDocument(runId, workflow.Info.WorkflowId, workflow.Info.ContentHash, argumentJson, DateTimeOffset.UtcNow, region);
+        var keys = new RemoteRunKeys(document.WorkflowId, runId);
+        if (!await blobs.PutIfAbsentAsync(keys.Run, RemoteJson.Bytes(document), cancellationToken).ConfigureAwait(false))
+        {
+            throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
+                $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
+        }
+        var run = new RemoteRun(document, workflow);
+        runs[runId] = run;
+        foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
+        {
+            await DispatchAsync(run, step, "start", cancellationToken).ConfigureAwait(false);
+        }
+        return document;
+    }
+
+    /// <summary>Handles one leased task: runs it unless its result exists, writes the result, enqueues what became ready.</summary>
+    internal async Task<HandledTask> HandleAsync(StepTask task, AttemptRunner attempts, CancellationToken shutdown)
+    {
+        var run = await FindRunAsync(task.WorkflowId, task.RunId, shutdown).ConfigureAwait(false);
+        if (run == null)
+        {
+            return new HandledTask(TaskDisposition.DeadLettered, null, 0,
+                $"No run '{task.RunId}' of workflow '{task.WorkflowId}' in this deployment's bucket: the task is not ours or its run was removed.");
+        }
+        var step = run.Workflow.Definition.FindStep(task.Step);
+        if (step == null || (task.Item != null) != (step.Foreach != null))
+        {
+            return new HandledTask(TaskDisposition.DeadLettered, null, 0,
+                $"Workflow '{task.WorkflowId}' ({run.Document.ContentHash}) has no {(task.Item != null ? "foreach " : "")}step '{task.Step}'.");
+        }
+        var claimant = task.Step + (task.Item is { } n ? "/" + n : "");
+
+        // Redelivered after its result was written (the worker died before deleting the message):
+        // the step does not run again, but what should have followed is done (it is idempotent).
+        var done = await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false);
+        if (done == null && task.Item is { } item)
+        {
+            var itemDone = await ReadAsync<RemoteStepResult>(run.Keys.Item(step.Name, item), shutdown).ConfigureAwait(false);
+            if (itemDone != null)
+            {
+                await AfterItemAsync(run, step, claimant, shutdown).ConfigureAwait(false);
+                return new HandledTask(TaskDisposition.AlreadyDone, itemDone.State, itemDone.Attempt, null);
+            }
+        }
+        if (done != null)
+        {
+            await AfterStepAsync(run, step, done, claimant, shutdown).ConfigureAwait(false);
+            return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
+        }
+        if (await HaltAsync(run, shutdown).ConfigureAwait(false) is { } halt)
+        {
+            var cancelled = await WriteStepAsync(run, step.Name, StepState.Cancelled, task.FirstAttempt - 1, null, null, halt.Reason, shutdown).ConfigureAwait(false);
+            await AfterStepAsync(run, step, cancelled, claimant, shutdown).ConfigureAwait(false);
+            return new HandledTask(TaskDisposition.Cancelled, StepState.Cancelled, cancelled.Attempt, halt.Reason);
+        }
+
+        var host = new RemoteAttemptHost(run.Workflow);
+        var started = DateTimeOffset.UtcNow;
+        var outcome = attempts.Run(host, task, shutdown);
+        if (outcome.Cancelled && shutdown.IsCancellationRequested)
+        {
+            return new HandledTask(TaskDisposition.Released, null, outcome.Attempt, "The worker is stopping.");
+        }
+        await blobs.PutAsync(run.Keys.Log(step.Name, task.Item, task.FirstAttempt), RemoteJson.Bytes(host.Batch(task.FirstAttempt, started)), shutdown).ConfigureAwait(false);
+
+        if (task.Item is { } index && outcome.Succeeded)
+        {
+            var stored = await outputs.ToStoredAsync(run.Keys.Output(step.Name, index), outcome.OutputJson!).ConfigureAwait(false);
+            var result = new RemoteStepResult(step.Name, index, StepState.Succeeded, outcome.Attempt, started, DateTimeOffset.UtcNow, stored, null, worker);
+            await blobs.PutIfAbsentAsync(run.Keys.Item(step.Name, index), RemoteJson.Bytes(result), shutdown).ConfigureAwait(false);
+            await AfterItemAsync(run, step, claimant, shutdown).ConfigureAwait(false);
+            return new HandledTask(TaskDisposition.Ran, StepState.Succeeded, outcome.Attempt, null);
+        }
+        string? output = null;
+        if (outcome.Succeeded)
+        {
+            output = await outputs.ToStoredAsync(run.Keys.Output(step.Name, null), outcome.OutputJson!).ConfigureAwait(false);
+        }
+        var state = outcome.Succeeded ? StepState.Succeeded : outcome.Cancelled ? StepState.Cancelled : StepState.Failed;
+        var error = outcome.Error == null ? null : (task.Item is { } failedItem ? $"Item {failedItem}: {outcome.Error}" : outcome.Error);
+        var final = await WriteStepAsync(run, step.Name, state, outcome.Attempt, started, output, error, shutdown).ConfigureAwait(false);
+        await AfterStepAsync(run, step, final, claimant, shutdown).ConfigureAwait(false);
+        return new HandledTask(TaskDisposition.Ran, final.State, outcome.Attempt, final.Error);
+    }
+
+    /// <summary>The run's document, or null when there is none in the bucket.</summary>
+    public async Task<RemoteRunDocument?> GetRunAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
+        (await FindRunAsync(workflowId, runId, cancellationToken).ConfigureAwait(false))?.Document;
+
+    /// <summary>The run's end, or null while it goes on.</summary>
+    public Task<RemoteRunEnd?> GetEndAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
+        ReadAsync<RemoteRunEnd>(new RemoteRunKeys(workflowId, runId).End, cancellationToken);
+
+    /// <summary>Asks every worker to start nothing more of the run; steps already running finish.</summary>
+    public async Task StopAsync(string workflowId, string runId, CancellationToken cancellationToken = default)
+    {
+        var keys = new RemoteRunKeys(workflowId, runId);
+        await blobs.PutIfAbsentAsync(keys.Halt, RemoteJson.Bytes(new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped.")), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AfterItemAsync(RemoteRun run, StepDefinition step, string claimant, CancellationToken cancellationToken)
+    {
+        // The item that finds every item done completes the step; if two find it at once, the
+        // conditional put of the step's result keeps one answer.
+        var count = await ReadAsync<ForeachCount>(run.Keys.ItemCount(step.Name), cancellationToken).ConfigureAwait(false);
+        if (count == null) return;
+        var keys = await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false);
+        if (keys.Count < count.Count) return;
+        var items = new JsonNode?[count.Count];
+        var attempt = 0;
+        await ForEachAsync(Enumerable.Range(0, count.Count), async i =>
+        {
+            var result = await ReadAsync<RemoteStepResult>(run.Keys.Item(step.Name, i), cancellationToken).ConfigureAwait(false);
+            if (result?.Output is { } stored)
+            {
+                items[i] = JsonNode.Parse(await outputs.ResolveAsync(stored).ConfigureAwait(false));
+                InterlockedMax(ref attempt, result.Attempt);
+            }
+        }).ConfigureAwait(false);
+        var json = new JsonArray(items).ToJsonString();
+        var output = await outputs.ToStoredAsync(run.Keys.Output(step.Name, null), json).ConfigureAwait(false);
+        var final = await WriteStepAsync(run, step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken).ConfigureAwait(false);
+        await AfterStepAsync(run, step, final, claimant, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AfterStepAsync(RemoteRun run, StepDefinition step, RemoteStepResult result, string claimant, CancellationToken cancellationToken)
+    {
+        if (result.State == StepState.Failed)
+        {
+            var halt = new RemoteRunHalt(RunState.Failed, DateTimeOffset.UtcNow, $"Step '{step.Name}' failed: {result.Error}");
+            await blobs.PutIfAbsentAsync(run.Keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
+        }
+        var dependents = run.Dependents(step.Name);
+        if (dependents.Count == 0)
+        {
+            // The last step of a run to become final has no dependents: only then can the run end.
+            await EndIfDoneAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var dependent in dependents)
+        {
+            await DispatchAsync(run, dependent, claimant, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DispatchAsync(RemoteRun run, StepDefinition step, string claimant, CancellationToken cancellationToken)
+    {
+        var states = new Dictionary<string, StepState>();
+        foreach (var need in step.Needs)
+        {
+            var result = await ResultAsync(run, need, cancellationToken).ConfigureAwait(false);
+            if (result == null) return; // another need is not final yet: its worker decides
+            states[need] = result.State;
+        }
+        var verdict = StepDecision.Decide(step, states);
+        var halt = verdict == StepVerdict.Cancel ? null : await HaltAsync(run, cancellationToken).ConfigureAwait(false);
+        if (halt != null) verdict = StepVerdict.Cancel;
+        if (!await ClaimAsync(run, step.Name, claimant, cancellationToken).ConfigureAwait(false)) return;
+
+        RemoteStepResult? final = null;
+        if (verdict == StepVerdict.Cancel)
+        {
+            final = await WriteStepAsync(run, step.Name, StepState.Cancelled, 0, null, null, halt?.Reason ?? "A step it depends on failed.", cancellationToken).ConfigureAwait(false);
+        }
+        else if (verdict == StepVerdict.Skip)
+        {
+            final = await WriteStepAsync(run, step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            final = await StartStepAsync(run, step, cancellationToken).ConfigureAwait(false);
+        }
+        if (final != null)
+        {
+            await AfterStepAsync(run, step, final, claimant, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Enqueues the step's task(s); returns the result instead when the step ends without running.</summary>
+    private async Task<RemoteStepResult?> StartStepAsync(RemoteRun run, StepDefinition step, CancellationToken cancellationToken)
+    {
+        var needOutputs = new List<KeyValuePair<string, JsonNode?>>();
+        var scopeOutputs = new Dictionary<string, JsonNode?>();
+        // if/foreach may read any step the step needs, directly or not; the task carries direct needs.
+        var read = step.If != null || step.Foreach != null ? run.Ancestors(step.Name) : step.Needs;
+        foreach (var name in read)
+        {
+            var result = await ResultAsync(run, name, cancellationToken).ConfigureAwait(false);
+            var output = result?.Output == null ? null : JsonNode.Parse(await outputs.ResolveAsync(result.Output).ConfigureAwait(false));
+            if (result?.State == StepState.Succeeded) scopeOutputs[name] = output;
+            if (step.Needs.Contains(name)) needOutputs.Add(new(name, output));
+        }
+        var scope = new ExpressionScope { Input = run.Input, StepOutputs = scopeOutputs };
+        var region = run.Document.Region;
+        var shared = InputDocument.Shared(run.Input, needOutputs);
+        try
+        {
+            if (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope))
+            {
+                return await WriteStepAsync(run, step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
+            }
+            if (step.Foreach == null)
+            {
+                await queueOf(region).EnqueueAsync(NewTask(run, step, shared, null, null, region), cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
+                ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
+                    $"Step '{step.Name}': foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
+            if (items.Count == 0)
+            {
+                return await WriteStepAsync(run, step.Name, StepState.Succeeded, 0, null, "[]", null, cancellationToken).ConfigureAwait(false);
+            }
+            await blobs.PutIfAbsentAsync(run.Keys.ItemCount(step.Name), RemoteJson.Bytes(new ForeachCount(items.Count)), cancellationToken).ConfigureAwait(false);
+            var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false));
+            var queue = queueOf(region);
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (finished.Contains(run.Keys.Item(step.Name, i))) continue;
+                await queue.EnqueueAsync(NewTask(run, step, shared, i, InputDocument.ToJson(items[i]), region), cancellationToken).ConfigureAwait(false);
+            }
+            return null;
+        }
+        catch (WorkflowException e)
+        {
+            return await WriteStepAsync(run, step.Name, StepState.Failed, 0, null, null, e.Message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>
+        new(run.Document.RunId, run.Document.WorkflowId, step.Name, item, 1, shared, itemJson, region, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    /// <summary>
+    /// True for the one caller that may start the step: the first to claim it, or the same
+    /// claimant again (its earlier delivery died between claiming and enqueuing).
+    /// </summary>
+    private async Task<bool> ClaimAsync(RemoteRun run, string step, string claimant, CancellationToken cancellationToken)
+    {
+        var key = run.Keys.Claim(step);
+        if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(claimant), cancellationToken).ConfigureAwait(false)) return true;
+        var holder = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return holder != null && Encoding.UTF8.GetString(holder) == claimant;
+    }
+
+    private async Task EndIfDoneAsync(RemoteRun run, CancellationToken cancellationToken)
+    {
+        var finished = await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false);
+        if (finished.Count < run.Workflow.Definition.Steps.Count) return;
+        var halt = await HaltAsync(run, cancellationToken).ConfigureAwait(false);
+        var state = halt?.State ?? RunState.Succeeded;
+        await blobs.PutIfAbsentAsync(run.Keys.End, RemoteJson.Bytes(new RemoteRunEnd(state, DateTimeOffset.UtcNow, halt?.Reason)), cancellationToken).ConfigureAwait(false);
+        runs.TryRemove(run.Document.RunId, out _);
+    }
+
+    private async Task<RemoteStepResult> WriteStepAsync(RemoteRun run, string step, StepState state, int attempt, DateTimeOffset? started, string? output, string? error, CancellationToken cancellationToken)
+    {
+        var result = new RemoteStepResult(step, null, state, attempt, started, DateTimeOffset.UtcNow, output, error, worker);
+        var key = run.Keys.Step(step);
+        if (!await blobs.PutIfAbsentAsync(key, RemoteJson.Bytes(result), cancellationToken).ConfigureAwait(false))
+        {
+            result = await ReadAsync<RemoteStepResult>(key, cancellationToken).ConfigureAwait(false) ?? result;
+        }
+        run.Results[step] = result;
+        return result;
+    }
+
+    /// <summary>A step's result; results never change once written, so each worker reads one once.</summary>
+    private async Task<RemoteStepResult?> ResultAsync(RemoteRun run, string step, CancellationToken cancellationToken)
+    {
+        if (run.Results.TryGetValue(step, out var cached)) return cached;
+        var result = await ReadAsync<RemoteStepResult>(run.Keys.Step(step), cancellationToken).ConfigureAwait(false);
+        if (result != null) run.Results[step] = result;
+        return result;
+    }
+
+    private async Task<RemoteRunHalt?> HaltAsync(RemoteRun run, CancellationToken cancellationToken)
+    {
+        if (run.Halt != null) return run.Halt;
+        return run.Halt = await ReadAsync<RemoteRunHalt>(run.Keys.Halt, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RemoteRun?> FindRunAsync(string workflowId, string runId, CancellationToken cancellationToken)
+    {
+        if (runs.TryGetValue(runId, out var run) && run.Document.WorkflowId == workflowId) return run;
+        var keys = new RemoteRunKeys(workflowId, runId);
+        var document = await ReadAsync<RemoteRunDocument>(keys.Run, cancellationToken).ConfigureAwait(false);
+        if (document == null || document.WorkflowId != workflowId || document.RunId != runId) return null;
+        var workflow = await packages.LoadAsync(workflowId, document.ContentHash, cancellationToken).ConfigureAwait(false);
+        run = new RemoteRun(document, workflow);
+        return runs.GetOrAdd(runId, run);
+    }
+
+    private async Task<T?> ReadAsync<T>(string key, CancellationToken cancellationToken) where T : class
+    {
+        var bytes = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return bytes == null ? null : RemoteJson.Read<T>(bytes, key);
+    }
+
+    private static async Task ForEachAsync(IEnumerable<int> source, Func<int, Task> body)
+    {
+        // A few reads at a time: enough to hide the round trip, not a flood.
+        using var gate = new SemaphoreSlim(16);
+        await Task.WhenAll(source.Select(async i =>
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try { await body(i).ConfigureAwait(false); }
+            finally { gate.Release(); }
+        })).ConfigureAwait(false);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current) { }
+    }
+
+    private sealed record ForeachCount(int Count);
+
+    /// <summary>What this worker knows of one run: its definition and the results it has read.</summary>
+    private sealed class RemoteRun
+    {
+        private readonly Dictionary<string, List<StepDefinition>> dependents = new();
+
+        public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow)
+        {
+            Document = document;
+            Workflow = workflow;
+            Keys = new RemoteRunKeys(document.WorkflowId, document.RunId);
+            Input = JsonNode.Parse(document.ArgumentJson);
+            foreach (var step in workflow.Definition.Steps)
+            {
+                dependents[step.Name] = new List<StepDefinition>();
+            }
+            foreach (var step in workflow.Definition.Steps)
+            {
+                foreach (var need in step.Needs) dependents[need].Add(step);
+            }
+        }
+
+        public RemoteRunDocument Document { get; }
+        public PublishedWorkflow Workflow { get; }
+        public RemoteRunKeys Keys { get; }
+        public JsonNode? Input { get; }
+        public ConcurrentDictionary<string, RemoteStepResult> Results { get; } = new();
+        public RemoteRunHalt? Halt { get; set; }
+
+        public IReadOnlyList<StepDefinition> Dependents(string step) => dependents[step];
+
+        public IReadOnlyList<string> Ancestors(string step)
+        {
+            var seen = new HashSet<string>();
+            var pending = new Stack<string>(Workflow.Definition.FindStep(step)!.Needs);
+            while (pending.Count > 0)
+            {
+                var name = pending.Pop();
+                if (!seen.Add(name)) continue;
+                foreach (var need in Workflow.Definition.FindStep(name)!.Needs) pending.Push(need);
+            }
+            return seen.ToList();
+        }
+    }
+}

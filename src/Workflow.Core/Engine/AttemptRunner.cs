@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Workflow.Executors;
+using Workflow.Model;
+using Workflow.Queue;
+using Workflow.Store;
+
+namespace Workflow.Engine;
+
+/// <summary>What an attempt needs from the run it belongs to, wherever the run is carried on.</summary>
+internal interface IAttemptHost
+{
+    PublishedWorkflow Workflow { get; }
+    /// <summary>Cancelled when the run stops or another step fails.</summary>
+    CancellationToken Cancellation { get; }
+    string Redact(string text);
+    /// <summary>Keeps an attempt's start or log record (local: the store writer; remote: the run's log object).</summary>
+    void Record(StoreChange change);
+}
+
+/// <summary>
+/// Runs one task's attempts with the step's timeout and retry policy: the one attempt loop that
+/// local workers and remote (SQS) workers share.
+/// </summary>
+internal sealed class AttemptRunner
+{
+    private readonly IReadOnlyDictionary<StepKind, IStepExecutor> executors;
+    private readonly Func<StepTask, string> artifactsOf;
+    private readonly Random random = new();
+
+    public AttemptRunner(IReadOnlyDictionary<StepKind, IStepExecutor> executors, Func<StepTask, string> artifactsOf)
+    {
+        this.executors = executors;
+        this.artifactsOf = artifactsOf;
+    }
+
+    public TaskOutcome Run(IAttemptHost run, StepTask task, CancellationToken shutdown)
+    {
+        var step = run.Workflow.Definition.FindStep(task.Step)!;
+        var attempt = task.FirstAttempt;
+        var maxAttempt = Math.Max(step.Retry.MaxAttempts, attempt);
+        var artifacts = artifactsOf(task);
+        // Stopped: the run was stopped, a sibling failed, or the engine is closing. One token for all
+        // three, so attempts and the wait between them both end at once.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, shutdown);
+        var stopped = stopping.Token;
+        while (true)
+        {
+            if (stopped.IsCancellationRequested)
+            {
+                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+            }
+            if (attempt > task.FirstAttempt)
+            {
+                // The first attempt's start was written with the dispatch; retries are recorded here.
+                run.Record(new AttemptStarted(task.RunId, DateTimeOffset.UtcNow, task.Step, task.Item, attempt));
+            }
+            var log = new RunLog(run, task, attempt);
+            try
+            {
+                // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
+                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, stopped));
+                return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
+            }
+            catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
+            {
+                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+            }
+            catch (Exception e)
+            {
+                var message = e is OperationCanceledException
+                    ? $"timed out after {Format.Duration.Format(step.Timeout)}"
+                    : e.Message;
+                log.Write("Error", $"Attempt {attempt} failed: {message}");
+                if (attempt >= maxAttempt)
+                {
+                    return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Redact(message));
+                }
+            }
+            if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
+            {
+                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+            }
+            attempt++;
+        }
+    }
+
+    private string RunAttempt(IAttemptHost run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken stopped)
+    {
+        if (!executors.TryGetValue(step.Kind, out var executor))
+        {
+            throw new StepFailedException("StepKindNotSupported",
+                $"Step '{step.Name}' is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
+        }
+        var context = new StepContext(task.RunId, task.WorkflowId, task.Step, task.Item, attempt, task.Region, artifacts);
+        var invocation = new StepInvocation
+        {
+            Step = step,
+            PackageDirectory = run.Workflow.PackageDirectory,
+            Input = new StepInput(task.SharedInput, task.ItemJson, context),
+            Environment = StepEnvironment(run.Workflow.Definition, step, log),
+            ArtifactsDirectory = artifacts,
+            Log = log,
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopped);
+        timeout.CancelAfter(step.Timeout);
+        return executor.ExecuteAsync(invocation, timeout.Token).GetAwaiter().GetResult();
+    }
+
+    private static IReadOnlyDictionary<string, string> StepEnvironment(WorkflowDefinition workflow, StepDefinition step, IStepLog log)
+    {
+        var environment = new Dictionary<string, string>();
+        foreach (var pair in workflow.Environment) environment[pair.Key] = pair.Value;
+        foreach (var pair in step.Environment) environment[pair.Key] = pair.Value;
+        foreach (var name in workflow.Secrets)
+        {
+            // Secrets come from the environment of the session that runs the step, every time: never stored.
+            var value = Environment.GetEnvironmentVariable(name);
+            if (value == null) log.Write("Warning", $"Secret '{name}' is not set in this session's environment; the step runs without it.");
+            else environment[name] = value;
+        }
+        return environment;
+    }
+
+    /// <summary>A step attempt's log: redacted, then posted to the store without waiting.</summary>
+    private sealed class RunLog : IStepLog
+    {
+        private readonly IAttemptHost run;
+        private readonly StepTask task;
+        private readonly int attempt;
+
+        public RunLog(IAttemptHost run, StepTask task, int attempt)
+        {
+            this.run = run;
+            this.task = task;
+            this.attempt = attempt;
+        }
+
+        public void Write(string stream, string message) =>
+            run.Record(new LogAppended(new WorkflowLogRecord
+            {
+                Time = DateTimeOffset.UtcNow,
+                RunId = task.RunId,
+                Step = task.Step,
+                Item = task.Item,
+                Attempt = attempt,
+                Stream = stream,
+                Message = run.Redact(message),
+            }));
+    }
+}
