@@ -27,6 +27,12 @@ public enum TaskDisposition
     Released,
     /// <summary>The task is not one this deployment can run: sent to the dead-letter queue.</summary>
     DeadLettered,
+    /// <summary>
+    /// The step failed every attempt of its retry policy: the message goes back to the queue to be
+    /// delivered again, and to the dead-letter queue on its last delivery. The run waits; nothing is
+    /// marked Failed that a redrive could still finish.
+    /// </summary>
+    StepFailed,
 }
 
 /// <summary>The outcome of one handled task, for the worker's counts and its verbose lines.</summary>
@@ -140,6 +146,10 @@ public sealed class RemoteRunCoordinator
             await blobs.PutIfAbsentAsync(run.Keys.Item(step.Name, index), RemoteJson.Bytes(result), shutdown).ConfigureAwait(false);
             await AfterItemAsync(run, step, claimant, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.Ran, StepState.Succeeded, outcome.Attempt, null);
+        }
+        if (!outcome.Succeeded && !outcome.Cancelled)
+        {
+            return new HandledTask(TaskDisposition.StepFailed, StepState.Failed, outcome.Attempt, outcome.Error);
         }
         string? output = null;
         if (outcome.Succeeded)

@@ -156,6 +156,16 @@ public sealed class RemoteWorker
                 Interlocked.Increment(ref deadLettered);
                 Try(() => queue.DeadLetterAsync(leased, handled.Reason ?? "Not runnable."));
                 break;
+            case TaskDisposition.StepFailed when leased.ReceiveCount >= leased.MaxReceives:
+                Interlocked.Increment(ref failed);
+                Interlocked.Increment(ref deadLettered);
+                Try(() => queue.DeadLetterAsync(leased,
+                    $"Step '{Describe(task)}' failed on delivery {leased.ReceiveCount} of {leased.MaxReceives} (attempt {handled.Attempt} of its retry policy): {handled.Reason}"));
+                break;
+            case TaskDisposition.StepFailed:
+                Interlocked.Increment(ref failed);
+                Try(() => queue.ReleaseAsync(leased));
+                break;
             default:
                 Count(handled);
                 Try(() => queue.AckAsync(leased));

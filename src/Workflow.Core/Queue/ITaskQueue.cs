@@ -20,8 +20,11 @@ public sealed record StepTask(
     string Region = "local",
     long ReadyAtUnixMs = 0);
 
-/// <summary>A task a worker holds; others cannot see it until the lease runs out or is released.</summary>
-public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount);
+/// <summary>
+/// A task a worker holds; others cannot see it until the lease runs out or is released.
+/// <see cref="MaxReceives"/>: on the delivery that reaches it, a task that fails goes to the dead-letter queue.
+/// </summary>
+public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount, int MaxReceives = 1);
 
 /// <summary>Step tasks with lease, renew, ack and dead-letter. Local: in-process. Cloud: SQS with a redrive policy.</summary>
 public interface ITaskQueue

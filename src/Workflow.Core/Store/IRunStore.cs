@@ -42,7 +42,18 @@ public interface IRunStore : IDisposable
     bool TryClaimRun(string runId, string? expectedOwner, string owner, DateTimeOffset now);
     /// <summary>Marks the owner's runs as alive.</summary>
     void Heartbeat(string owner, IReadOnlyCollection<string> runIds, DateTimeOffset now);
+
+    /// <summary>Records (or replaces) a workflow's deployment to a cloud region; the record is the provider's JSON.</summary>
+    void SaveDeployment(DeploymentRecord deployment);
+    IReadOnlyList<DeploymentRecord> GetDeployments(string? workflowId = null);
+    bool RemoveDeployment(string workflowId, string region);
+
+    /// <summary>The remote objects of a run already copied in (see <see cref="RemoteObjectSynced"/>).</summary>
+    IReadOnlyCollection<string> GetSyncedKeys(string runId);
 }
+
+/// <summary>A workflow deployed to a cloud region: the provider's record as JSON.</summary>
+public sealed record DeploymentRecord(string WorkflowId, string Region, string RecordJson, DateTimeOffset PublishedAt);
 
 /// <summary>A step of a run with what the engine needs to carry the run on.</summary>
 public sealed record StepRecord(string Step, StepState State, int Attempt, int? ItemCount, string? OutputJson, string? Error);
@@ -71,5 +82,8 @@ public sealed record ItemStateChange(
     string RunId, DateTimeOffset Time, string Step, int Item, StepState State,
     int Attempt, string? OutputJson = null, string? Error = null)
     : StoreChange(RunId, Time);
+
+/// <summary>A remote run's object has been copied in; written with the changes it brought, in one transaction.</summary>
+public sealed record RemoteObjectSynced(string RunId, DateTimeOffset Time, string Key) : StoreChange(RunId, Time);
 
 public sealed record LogAppended(WorkflowLogRecord Record) : StoreChange(Record.RunId, Record.Time);

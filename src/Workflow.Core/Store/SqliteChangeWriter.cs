@@ -21,6 +21,7 @@ internal sealed class SqliteChangeWriter : IDisposable
     private readonly Statement itemState;
     private readonly Statement log;
     private readonly Statement history;
+    private readonly Statement synced;
     private readonly Statement[] all;
     private readonly HashSet<string> knownRuns = new(StringComparer.Ordinal);
 
@@ -65,7 +66,8 @@ internal sealed class SqliteChangeWriter : IDisposable
             INSERT INTO state_history (run_id, step, item, state, time, detail)
             VALUES ($run, $step, $item, $state, $time, $detail);
             """, "$run", "$step", "$item", "$state", "$time", "$detail");
-        all = new[] { runExists, runState, stepState, attemptStarted, itemState, log, history };
+        synced = new Statement(connection, "INSERT OR IGNORE INTO synced_objects (run_id, key) VALUES ($run, $key);", "$run", "$key");
+        all = new[] { runExists, runState, stepState, attemptStarted, itemState, log, history, synced };
     }
 
     /// <summary>Writes the changes in order; throws WorkflowRunNotFound / WorkflowStepNotFound so the caller rolls back.</summary>
@@ -120,6 +122,9 @@ internal sealed class SqliteChangeWriter : IDisposable
                 case LogAppended c:
                     var r = c.Record;
                     Execute(log, r.RunId, r.Step, Db(r.Item), r.Attempt, r.Stream, r.Message, ToDb(r.Time));
+                    break;
+                case RemoteObjectSynced c:
+                    Execute(synced, c.RunId, c.Key);
                     break;
                 default:
                     throw new ArgumentException($"The store does not know the change {change.GetType().Name}.", nameof(changes));

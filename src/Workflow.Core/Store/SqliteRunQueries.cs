@@ -59,11 +59,53 @@ internal static class SqliteRunQueries
         return workflows;
     }
 
+    public static void SaveDeployment(SqliteConnection connection, SqliteTransaction transaction, DeploymentRecord d)
+    {
+        using var command = Command(connection, transaction, """
+            INSERT INTO deployments (workflow_id, region, record_json, published_at) VALUES ($id, $region, $record, $at)
+            ON CONFLICT (workflow_id, region) DO UPDATE SET record_json = excluded.record_json, published_at = excluded.published_at;
+            """,
+            ("$id", d.WorkflowId), ("$region", d.Region), ("$record", d.RecordJson), ("$at", ToDb(d.PublishedAt)));
+        command.ExecuteNonQuery();
+    }
+
+    public static IReadOnlyList<DeploymentRecord> GetDeployments(SqliteConnection connection, SqliteTransaction transaction, string? workflowId)
+    {
+        using var command = Command(connection, transaction,
+            "SELECT workflow_id, region, record_json, published_at FROM deployments WHERE $id IS NULL OR workflow_id = $id ORDER BY workflow_id, region;",
+            ("$id", Db(workflowId)));
+        using var reader = command.ExecuteReader();
+        var deployments = new List<DeploymentRecord>();
+        while (reader.Read())
+        {
+            deployments.Add(new DeploymentRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), Time(reader, 3)));
+        }
+        return deployments;
+    }
+
+    public static bool RemoveDeployment(SqliteConnection connection, SqliteTransaction transaction, string workflowId, string region)
+    {
+        using var command = Command(connection, transaction, "DELETE FROM deployments WHERE workflow_id = $id AND region = $region;",
+            ("$id", workflowId), ("$region", region));
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    public static IReadOnlyCollection<string> GetSyncedKeys(SqliteConnection connection, SqliteTransaction transaction, string runId)
+    {
+        using var command = Command(connection, transaction, "SELECT key FROM synced_objects WHERE run_id = $run;", ("$run", runId));
+        using var reader = command.ExecuteReader();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read()) keys.Add(reader.GetString(0));
+        return keys;
+    }
+
     public static bool RemoveWorkflow(SqliteConnection connection, SqliteTransaction transaction, string workflowId)
     {
         // Step runs, items, history and logs go with their runs (ON DELETE CASCADE).
         using var runs = Command(connection, transaction, "DELETE FROM runs WHERE workflow_id = $id;", ("$id", workflowId));
         runs.ExecuteNonQuery();
+        using var deployments = Command(connection, transaction, "DELETE FROM deployments WHERE workflow_id = $id;", ("$id", workflowId));
+        deployments.ExecuteNonQuery();
         using var workflow = Command(connection, transaction, "DELETE FROM workflows WHERE workflow_id = $id;", ("$id", workflowId));
         return workflow.ExecuteNonQuery() > 0;
     }

@@ -120,6 +120,18 @@ public sealed class SqliteRunStore : IRunStore
     public bool RemoveWorkflow(string workflowId) =>
         Write(transaction => SqliteRunQueries.RemoveWorkflow(connection, transaction, workflowId));
 
+    public void SaveDeployment(DeploymentRecord deployment) =>
+        Write(transaction => SqliteRunQueries.SaveDeployment(connection, transaction, deployment));
+
+    public IReadOnlyList<DeploymentRecord> GetDeployments(string? workflowId = null) =>
+        Read(transaction => SqliteRunQueries.GetDeployments(connection, transaction, workflowId));
+
+    public bool RemoveDeployment(string workflowId, string region) =>
+        Write(transaction => SqliteRunQueries.RemoveDeployment(connection, transaction, workflowId, region));
+
+    public IReadOnlyCollection<string> GetSyncedKeys(string runId) =>
+        Read(transaction => SqliteRunQueries.GetSyncedKeys(connection, transaction, runId));
+
     public void CreateRun(WorkflowRun run, IReadOnlyList<string> steps)
     {
         if (run is null)

@@ -87,6 +87,22 @@ internal static class SqliteSchema
         );
         CREATE INDEX logs_by_step ON logs (run_id, step);
         """,
+        // 2: deployments to cloud regions (the provider's record, as JSON), and the remote objects
+        // Sync-WorkflowLog has copied in, so a second sync fetches only what is new.
+        """
+        CREATE TABLE deployments (
+            workflow_id  TEXT NOT NULL,
+            region       TEXT NOT NULL,
+            record_json  TEXT NOT NULL,
+            published_at INTEGER NOT NULL,
+            PRIMARY KEY (workflow_id, region)
+        );
+        CREATE TABLE synced_objects (
+            run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+            key    TEXT NOT NULL,
+            PRIMARY KEY (run_id, key)
+        );
+        """,
     };
 
     /// <summary>The schema version this build writes and the newest it can read.</summary>

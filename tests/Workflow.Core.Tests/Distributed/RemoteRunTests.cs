@@ -163,10 +163,38 @@ public sealed class RemoteRunTests : IDisposable
     }
 
     [Fact]
-    public async Task A_failed_step_fails_the_run_and_cancels_its_dependents()
+    public async Task A_step_that_keeps_failing_is_dead_lettered_and_a_redrive_after_the_fix_finishes_the_run()
     {
         var workflow = await PublishAsync(Diamond);
-        var executor = Images(2).Fails("left", "no disk");
+        var broken = true;
+        var executor = Images(2).On("left", (_, _) => broken ? throw new StepFailedException("TestStepFailed", "no disk") : Task.FromResult("1"));
+        var coordinator = Coordinator("a");
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => new RemoteWorker(coordinator, queue, new IStepExecutor[] { executor }, new RemoteWorkerOptions { Concurrency = 2, WorkFolder = home.Root }).Run(null, stop.Token));
+
+        await coordinator.StartAsync(workflow, "r1", "null", "local");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (queue.DeadLetters.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var (task, reason) = Assert.Single(queue.DeadLetters);
+        Assert.Equal("left", task.Step);
+        Assert.Contains("no disk", reason, StringComparison.Ordinal);
+        Assert.Null(await coordinator.GetEndAsync("diamond-1.0.0", "r1")); // waiting, not Failed: a redrive can finish it
+
+        broken = false;
+        await queue.EnqueueAsync(task);
+        var end = await EndAsync(coordinator, "diamond-1.0.0", "r1");
+        stop.Cancel();
+        await running;
+
+        Assert.Equal(RunState.Succeeded, end.State);
+        Assert.Single(executor.Of("join"));
+    }
+
+    [Fact]
+    public async Task A_step_that_cannot_start_fails_the_run_and_cancels_its_dependents()
+    {
+        var workflow = await PublishAsync(Diamond);
+        var executor = new ScriptedExecutor().Returns("split", """{"images":"not an array"}""");
         var coordinator = Coordinator("a");
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => new RemoteWorker(coordinator, queue, new IStepExecutor[] { executor }, new RemoteWorkerOptions { Concurrency = 2, WorkFolder = home.Root }).Run(null, stop.Token));
@@ -176,9 +204,8 @@ public sealed class RemoteRunTests : IDisposable
         stop.Cancel();
         await running;
 
-        var dump = string.Join("\n", (await bucket.ListAsync("runs/")).Select(k => k + " " + System.Text.Encoding.UTF8.GetString(bucket.GetAsync(k).Result!)));
-        Assert.True(end.State == RunState.Failed, dump);
-        Assert.Contains("Step 'left' failed: no disk", end.Error, StringComparison.Ordinal);
+        Assert.Equal(RunState.Failed, end.State);
+        Assert.Contains("Step 'resize' failed", end.Error, StringComparison.Ordinal);
         Assert.Empty(executor.Of("join"));
         var join = (await bucket.GetAsync("runs/diamond-1.0.0/r1/steps/join.json"))!;
         Assert.Contains("\"Cancelled\"", System.Text.Encoding.UTF8.GetString(join), StringComparison.Ordinal);

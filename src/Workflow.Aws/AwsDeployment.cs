@@ -1,0 +1,51 @@
+using System;
+
+namespace Workflow.Aws;
+
+/// <summary>
+/// A workflow published to one AWS region: its package in the region's bucket, its task queue and
+/// dead-letter queue. Kept in the bucket (deployments/&lt;id&gt;.json, so every worker finds it) and
+/// in the local store.
+/// </summary>
+public sealed record AwsDeployment
+{
+    public string WorkflowId { get; init; } = "";
+    public string ContentHash { get; init; } = "";
+    /// <summary>aws:us-east-1</summary>
+    public string Region { get; init; } = "";
+    public string Bucket { get; init; } = "";
+    public string QueueUrl { get; init; } = "";
+    public string DeadLetterQueueUrl { get; init; } = "";
+    /// <summary>Deliveries of a task before SQS moves it to the dead-letter queue.</summary>
+    public int MaxReceiveCount { get; init; }
+    public DateTimeOffset PublishedAt { get; init; }
+
+    /// <summary>The object key of a workflow's deployment record in its bucket.</summary>
+    public static string Key(string workflowId) => $"deployments/{workflowId}.json";
+
+    /// <summary>SQS queue names allow letters, digits, '-' and '_' (80 at most).</summary>
+    public static string QueueName(string workflowId, bool deadLetter)
+    {
+        var name = "workflow-" + workflowId.Replace('.', '_');
+        if (name.Length > 76) name = name.Substring(0, 76);
+        return deadLetter ? name + "-dlq" : name;
+    }
+}
+
+/// <summary>A task that no worker could finish, as the dead-letter queue holds it.</summary>
+public sealed record DeadLetter
+{
+    public string WorkflowId { get; init; } = "";
+    public string Region { get; init; } = "";
+    public string RunId { get; init; } = "";
+    public string Step { get; init; } = "";
+    public int? Item { get; init; }
+    /// <summary>Times the task was delivered before it died.</summary>
+    public int Receives { get; init; }
+    /// <summary>Why it died: the last error, or why the message could not be read.</summary>
+    public string Reason { get; init; } = "";
+    public DateTimeOffset? DeadSince { get; init; }
+    public string MessageId { get; init; } = "";
+    /// <summary>The message body as it was sent (for a malformed message, what is there).</summary>
+    public string Body { get; init; } = "";
+}

@@ -1,0 +1,327 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Workflow.Distributed;
+using Workflow.Engine;
+using Workflow.Model;
+using Workflow.Queue;
+
+namespace Workflow.Aws;
+
+/// <summary>
+/// One AWS region as the module uses it: its bucket (packages, deployments, run state), the SQS
+/// queues of the workflows deployed there, and what publishing, removing and redriving do to them.
+/// </summary>
+public sealed class AwsRegion : IDisposable
+{
+    /// <summary>The object that marks a bucket as this module's.</summary>
+    public const string OwnerMarker = "workflow-powershell.json";
+    public const string OwnerTag = "workflow-powershell";
+    private readonly IAmazonS3 s3;
+
+    private AwsRegion(AwsConnection connection, string bucket)
+    {
+        Connection = connection;
+        s3 = connection.S3();
+        Sqs = connection.Sqs();
+        Blobs = new S3BlobStore(s3, bucket);
+        Deployments = new DeploymentDirectory(Blobs);
+        Queue = new SqsTaskQueue(Sqs, Blobs, Deployments);
+    }
+
+    public AwsConnection Connection { get; }
+    public S3BlobStore Blobs { get; }
+    public IAmazonSQS Sqs { get; }
+    public DeploymentDirectory Deployments { get; }
+    public SqsTaskQueue Queue { get; }
+    public string Bucket => Blobs.Bucket;
+
+    /// <summary>The bucket a region uses unless -Bucket says otherwise: $env:WORKFLOW_AWS_BUCKET, else workflow-powershell-&lt;region&gt;.</summary>
+    public static string DefaultBucket(string region) =>
+        Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } bucket ? bucket : "workflow-powershell-" + region;
+
+    public static AwsRegion Open(AwsConnection connection, string? bucket = null) =>
+        new(connection, bucket ?? DefaultBucket(connection.Region));
+
+    /// <summary>A coordinator that runs this region's tasks; packages are cached under <paramref name="cacheFolder"/>.</summary>
+    public RemoteRunCoordinator Coordinator(string cacheFolder, string worker) =>
+        new(Blobs, _ => Queue, new PackageCache(Blobs, cacheFolder), worker);
+
+    /// <summary>Creates the bucket if it is missing; refuses one that exists and is not this module's.</summary>
+    public async Task EnsureBucketAsync(CancellationToken cancellationToken = default)
+    {
+        if (await MarkerExistsAsync(cancellationToken).ConfigureAwait(false)) return;
+        try
+        {
+            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, UseClientRegion = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyExists")
+        {
+            throw NotOurs($"S3 bucket '{Bucket}' belongs to another account.");
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
+        {
+            // Ours by account; adopted below only if empty.
+        }
+        catch (Exception e) when (e is not WorkflowException)
+        {
+            throw Connection.Explain(e, $"create S3 bucket '{Bucket}'");
+        }
+        var objects = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+        if ((objects.S3Objects?.Count ?? 0) > 0)
+        {
+            throw NotOurs($"S3 bucket '{Bucket}' exists and holds objects that Workflow.PowerShell did not write (it has no {OwnerMarker}).");
+        }
+        var marker = JsonSerializer.SerializeToUtf8Bytes(new { createdBy = "Workflow.PowerShell", createdAt = DateTimeOffset.UtcNow });
+        await Blobs.PutIfAbsentAsync(OwnerMarker, marker, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> MarkerExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Blobs.ExistsAsync(OwnerMarker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchBucket")
+        {
+            return false;
+        }
+    }
+
+    private WorkflowException NotOurs(string what) =>
+        new("AwsBucketNotOurs", FailureKind.ResourceExists,
+            $"{what} Give another bucket with -Bucket or $env:WORKFLOW_AWS_BUCKET; nothing was written to it.", Bucket);
+
+    /// <summary>
+    /// Publishes a workflow to this region: package (content-addressed: the same content again uploads
+    /// nothing), dead-letter queue, task queue with its redrive policy, and the deployment record.
+    /// </summary>
+    public async Task<(AwsDeployment Deployment, int FilesUploaded)> DeployAsync(
+        WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken = default)
+    {
+        return await CallAsync($"publish '{definition.WorkflowId}' to {Connection.QualifiedRegion}", async () =>
+        {
+            await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+            var uploaded = await WorkflowCatalog.UploadPackageAsync(Blobs, folder, definition.WorkflowId, contentHash, cancellationToken).ConfigureAwait(false);
+            var dlqUrl = await EnsureQueueAsync(AwsDeployment.QueueName(definition.WorkflowId, true), definition.WorkflowId,
+                new Dictionary<string, string> { ["MessageRetentionPeriod"] = "1209600" }, cancellationToken).ConfigureAwait(false);
+            var dlqArn = (await Sqs.GetQueueAttributesAsync(dlqUrl, new List<string> { "QueueArn" }, cancellationToken).ConfigureAwait(false)).QueueARN;
+            var redrive = JsonSerializer.Serialize(new Dictionary<string, object> { ["deadLetterTargetArn"] = dlqArn, ["maxReceiveCount"] = maxReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            var queueUrl = await EnsureQueueAsync(AwsDeployment.QueueName(definition.WorkflowId, false), definition.WorkflowId,
+                new Dictionary<string, string> { ["VisibilityTimeout"] = "60", ["RedrivePolicy"] = redrive }, cancellationToken).ConfigureAwait(false);
+            var deployment = new AwsDeployment
+            {
+                WorkflowId = definition.WorkflowId,
+                ContentHash = contentHash,
+                Region = Connection.QualifiedRegion,
+                Bucket = Bucket,
+                QueueUrl = queueUrl,
+                DeadLetterQueueUrl = dlqUrl,
+                MaxReceiveCount = maxReceiveCount,
+                PublishedAt = DateTimeOffset.UtcNow,
+            };
+            await Blobs.PutAsync(AwsDeployment.Key(definition.WorkflowId), JsonSerializer.SerializeToUtf8Bytes(deployment, DeploymentDirectory.Json), cancellationToken).ConfigureAwait(false);
+            Deployments.Invalidate();
+            return (deployment, uploaded);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> EnsureQueueAsync(string name, string workflowId, Dictionary<string, string> attributes, CancellationToken cancellationToken)
+    {
+        string? existing = null;
+        try
+        {
+            existing = (await Sqs.GetQueueUrlAsync(name, cancellationToken).ConfigureAwait(false)).QueueUrl;
+        }
+        catch (QueueDoesNotExistException)
+        {
+        }
+        if (existing == null)
+        {
+            var created = await Sqs.CreateQueueAsync(new CreateQueueRequest
+            {
+                QueueName = name,
+                Attributes = attributes,
+                Tags = new Dictionary<string, string> { [OwnerTag] = workflowId },
+            }, cancellationToken).ConfigureAwait(false);
+            return created.QueueUrl;
+        }
+        var tags = (await Sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = existing }, cancellationToken).ConfigureAwait(false)).Tags;
+        if (tags == null || !tags.TryGetValue(OwnerTag, out var owner) || owner != workflowId)
+        {
+            throw new WorkflowException("AwsQueueNotOurs", FailureKind.ResourceExists,
+                $"SQS queue '{name}' in {Connection.QualifiedRegion} exists but was not created by Workflow.PowerShell for '{workflowId}' (no '{OwnerTag}' tag). Delete or rename that queue; nothing was changed.", existing);
+        }
+        await Sqs.SetQueueAttributesAsync(existing, attributes, cancellationToken).ConfigureAwait(false);
+        return existing;
+    }
+
+    /// <summary>What removing the workflow from this region deletes (for -WhatIf), in the order it goes.</summary>
+    public async Task<IReadOnlyList<string>> RemovalPlanAsync(string workflowId, CancellationToken cancellationToken = default)
+    {
+        var deployment = await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        return new[]
+        {
+            $"SQS queue {deployment.QueueUrl}",
+            $"SQS dead-letter queue {deployment.DeadLetterQueueUrl}",
+            $"s3://{Bucket}/packages/{workflowId}/",
+            $"s3://{Bucket}/{AwsDeployment.Key(workflowId)}",
+        };
+    }
+
+    /// <summary>Deletes the workflow's queues, package and deployment record from this region. Run state under runs/ stays for Sync-WorkflowLog.</summary>
+    public async Task RemoveAsync(string workflowId, CancellationToken cancellationToken = default)
+    {
+        await CallAsync($"remove '{workflowId}' from {Connection.QualifiedRegion}", async () =>
+        {
+            var deployment = await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false);
+            foreach (var url in new[] { deployment.QueueUrl, deployment.DeadLetterQueueUrl })
+            {
+                try
+                {
+                    await Sqs.DeleteQueueAsync(url, cancellationToken).ConfigureAwait(false);
+                }
+                catch (QueueDoesNotExistException)
+                {
+                }
+            }
+            await Blobs.DeleteAsync($"packages/{workflowId}/", cancellationToken).ConfigureAwait(false);
+            await Blobs.DeleteAsync(AwsDeployment.Key(workflowId), cancellationToken).ConfigureAwait(false);
+            Deployments.Invalidate();
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The dead letters of the region's workflows (or one's), read without taking them off the queue.</summary>
+    public Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string? workflowId, CancellationToken cancellationToken = default) =>
+        CallAsync("read the dead-letter queues", async () =>
+        {
+            var letters = new List<DeadLetter>();
+            foreach (var deployment in await DeploymentsOf(workflowId, cancellationToken).ConfigureAwait(false))
+            {
+                var messages = await DrainAsync(deployment.DeadLetterQueueUrl, cancellationToken).ConfigureAwait(false);
+                letters.AddRange(messages.Select(m => ToDeadLetter(deployment, m)));
+                await ReturnAsync(deployment.DeadLetterQueueUrl, messages, cancellationToken).ConfigureAwait(false);
+            }
+            return (IReadOnlyList<DeadLetter>)letters;
+        }, cancellationToken);
+
+    /// <summary>Sends the chosen dead letters back to their workflow's task queue; returns those redriven.</summary>
+    public Task<IReadOnlyList<DeadLetter>> RestoreDeadLettersAsync(string? workflowId, Func<DeadLetter, bool> choose, CancellationToken cancellationToken = default) =>
+        CallAsync("redrive dead letters", async () =>
+        {
+            var restored = new List<DeadLetter>();
+            foreach (var deployment in await DeploymentsOf(workflowId, cancellationToken).ConfigureAwait(false))
+            {
+                var messages = await DrainAsync(deployment.DeadLetterQueueUrl, cancellationToken).ConfigureAwait(false);
+                var keep = new List<Message>();
+                foreach (var message in messages)
+                {
+                    var letter = ToDeadLetter(deployment, message);
+                    if (!choose(letter) || letter.RunId.Length == 0)
+                    {
+                        keep.Add(message);
+                        continue;
+                    }
+                    // Sent first, deleted second: a failure between leaves a copy, never a loss.
+                    await Sqs.SendMessageAsync(deployment.QueueUrl, message.Body, cancellationToken).ConfigureAwait(false);
+                    await Sqs.DeleteMessageAsync(deployment.DeadLetterQueueUrl, message.ReceiptHandle, cancellationToken).ConfigureAwait(false);
+                    restored.Add(letter);
+                }
+                await ReturnAsync(deployment.DeadLetterQueueUrl, keep, cancellationToken).ConfigureAwait(false);
+            }
+            return (IReadOnlyList<DeadLetter>)restored;
+        }, cancellationToken);
+
+    private async Task<IReadOnlyList<AwsDeployment>> DeploymentsOf(string? workflowId, CancellationToken cancellationToken) =>
+        workflowId == null
+            ? await Deployments.ListAsync(cancellationToken).ConfigureAwait(false)
+            : new[] { await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false) };
+
+    /// <summary>Every message of a queue, each held for a while so one pass sees each once.</summary>
+    private async Task<List<Message>> DrainAsync(string queueUrl, CancellationToken cancellationToken)
+    {
+        var messages = new Dictionary<string, Message>();
+        while (true)
+        {
+            var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = queueUrl,
+                MaxNumberOfMessages = 10,
+                WaitTimeSeconds = 0,
+                VisibilityTimeout = 30,
+                MessageAttributeNames = new List<string> { "All" },
+                MessageSystemAttributeNames = new List<string> { "All" },
+            }, cancellationToken).ConfigureAwait(false);
+            var batch = response.Messages ?? new List<Message>();
+            if (batch.Count == 0) break;
+            foreach (var message in batch) messages[message.MessageId] = message;
+        }
+        return messages.Values.ToList();
+    }
+
+    private async Task ReturnAsync(string queueUrl, IEnumerable<Message> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            await Sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private DeadLetter ToDeadLetter(AwsDeployment deployment, Message message)
+    {
+        var attributes = message.MessageAttributes ?? new Dictionary<string, MessageAttributeValue>();
+        var reason = attributes.TryGetValue(SqsTaskQueue.ReasonAttribute, out var r) ? r.StringValue : null;
+        var receives = attributes.TryGetValue(SqsTaskQueue.ReceivesAttribute, out var n) && int.TryParse(n.StringValue, out var count) ? count : 0;
+        var system = message.Attributes ?? new Dictionary<string, string>();
+        DateTimeOffset? sent = system.TryGetValue("SentTimestamp", out var ms) && long.TryParse(ms, out var millis) ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : null;
+        var (task, _, problem) = Queue.ReadAsync(message.Body, CancellationToken.None).GetAwaiter().GetResult();
+        if (receives == 0)
+        {
+            // Moved by SQS's redrive policy: the task was delivered maxReceiveCount times without being deleted.
+            receives = deployment.MaxReceiveCount;
+        }
+        return new DeadLetter
+        {
+            WorkflowId = task?.WorkflowId ?? deployment.WorkflowId,
+            Region = deployment.Region,
+            RunId = task?.RunId ?? "",
+            Step = task?.Step ?? "",
+            Item = task?.Item,
+            Receives = receives,
+            Reason = reason ?? problem ?? $"Delivered {receives} times without finishing: the worker holding it stopped or lost it each time (the queue's maxReceiveCount is {deployment.MaxReceiveCount}).",
+            DeadSince = sent,
+            MessageId = message.MessageId,
+            Body = message.Body,
+        };
+    }
+
+    /// <summary>Runs a call, turning SDK and network failures into errors that name the thing and the fix.</summary>
+    private async Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not WorkflowException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw Connection.Explain(e, what);
+        }
+    }
+
+    public void Dispose()
+    {
+        s3.Dispose();
+        Sqs.Dispose();
+    }
+
+}

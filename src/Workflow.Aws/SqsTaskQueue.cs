@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Workflow.Queue;
+
+namespace Workflow.Aws;
+
+/// <summary>
+/// The task queue on SQS for one region: a task goes to its workflow's queue; a worker leases from
+/// every deployed workflow's queue of the region (long polling), renews the lease with
+/// ChangeMessageVisibility while the step runs, and deletes the message when it is done. Tasks over
+/// the SQS size limit travel as a reference to an S3 object. A message that is not a task is sent
+/// to the dead-letter queue with the reason, never to a step.
+/// </summary>
+public sealed class SqsTaskQueue : ITaskQueue
+{
+    /// <summary>Bodies above this go by S3 reference (SQS takes 256 KiB with its attributes).</summary>
+    public const int InlineLimit = 200 * 1024;
+    private const string ReferenceMarker = "$task";
+    public const string ReasonAttribute = "WorkflowDeadLetterReason";
+    public const string ReceivesAttribute = "WorkflowReceives";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private readonly IAmazonSQS sqs;
+    private readonly S3BlobStore blobs;
+    private readonly DeploymentDirectory deployments;
+    private int next;
+    private long requests;
+
+    public SqsTaskQueue(IAmazonSQS sqs, S3BlobStore blobs, DeploymentDirectory deployments)
+    {
+        this.sqs = sqs;
+        this.blobs = blobs;
+        this.deployments = deployments;
+    }
+
+    /// <summary>Requests sent so far (what SQS bills by).</summary>
+    public long Requests => Interlocked.Read(ref requests);
+
+    /// <summary>Lease only from these workflows' queues (null: every workflow deployed to the region).</summary>
+    public IReadOnlyCollection<string>? WorkflowFilter { get; set; }
+
+    public async ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default)
+    {
+        var deployment = await deployments.GetAsync(task.WorkflowId, cancellationToken).ConfigureAwait(false);
+        var body = JsonSerializer.Serialize(task, Json);
+        if (Encoding.UTF8.GetByteCount(body) > InlineLimit)
+        {
+            var key = $"tasks/{task.WorkflowId}/{task.RunId}/{Guid.NewGuid():N}.json";
+            await blobs.PutAsync(key, Encoding.UTF8.GetBytes(body), cancellationToken).ConfigureAwait(false);
+            body = JsonSerializer.Serialize(new Dictionary<string, string> { [ReferenceMarker] = key });
+        }
+        Interlocked.Increment(ref requests);
+        await sqs.SendMessageAsync(new SendMessageRequest(deployment.QueueUrl, body), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var queues = (await deployments.ListAsync(cancellationToken).ConfigureAwait(false))
+                .Where(d => WorkflowFilter == null || WorkflowFilter.Contains(d.WorkflowId))
+                .ToList();
+            if (queues.Count == 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var deployment = queues[(int)((uint)Interlocked.Increment(ref next) % queues.Count)];
+            Interlocked.Increment(ref requests);
+            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = deployment.QueueUrl,
+                MaxNumberOfMessages = 1,
+                // One queue: wait the full 20 s. Several: poll each briefly in turn.
+                WaitTimeSeconds = queues.Count == 1 ? 20 : 1,
+                VisibilityTimeout = (int)Math.Ceiling(visibility.TotalSeconds),
+                MessageSystemAttributeNames = new List<string> { "ApproximateReceiveCount" },
+            }, cancellationToken).ConfigureAwait(false);
+            var message = response.Messages?.FirstOrDefault();
+            if (message == null) continue;
+            var receives = message.Attributes != null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && int.TryParse(count, out var n) ? n : 1;
+            var lease = new Lease(deployment, message.ReceiptHandle, null);
+            var (task, reference, problem) = await ReadAsync(message.Body, cancellationToken).ConfigureAwait(false);
+            if (task == null || task.WorkflowId != deployment.WorkflowId)
+            {
+                problem ??= $"The task names workflow '{task?.WorkflowId}', but it came from the queue of '{deployment.WorkflowId}'.";
+                await MoveToDeadLetterAsync(lease, message.Body, $"Not a task of this deployment: {problem}", receives, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            return new LeasedTask(task, Encode(lease with { Reference = reference }), receives, deployment.MaxReceiveCount);
+        }
+    }
+
+    public async ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default)
+    {
+        var lease = Decode(task.LeaseId);
+        Interlocked.Increment(ref requests);
+        await sqs.ChangeMessageVisibilityAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, (int)Math.Ceiling(visibility.TotalSeconds), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default)
+    {
+        var lease = Decode(task.LeaseId, remove: true);
+        Interlocked.Increment(ref requests);
+        await sqs.DeleteMessageAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, cancellationToken).ConfigureAwait(false);
+        if (lease.Reference != null)
+        {
+            await blobs.DeleteAsync(lease.Reference, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default)
+    {
+        var lease = Decode(task.LeaseId, remove: true);
+        Interlocked.Increment(ref requests);
+        await sqs.ChangeMessageVisibilityAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DeadLetterAsync(LeasedTask task, string reason, CancellationToken cancellationToken = default)
+    {
+        var lease = Decode(task.LeaseId, remove: true);
+        await MoveToDeadLetterAsync(lease, JsonSerializer.Serialize(task.Task, Json), reason, task.ReceiveCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MoveToDeadLetterAsync(Lease lease, string body, string reason, int receives, CancellationToken cancellationToken)
+    {
+        // Sent first, deleted second: a crash between the two leaves a copy, never a loss.
+        Interlocked.Add(ref requests, 2);
+        await sqs.SendMessageAsync(new SendMessageRequest(lease.Deployment.DeadLetterQueueUrl, body.Length > 0 ? body : "(empty)")
+        {
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                [ReasonAttribute] = new() { DataType = "String", StringValue = reason.Length > 0 ? reason : "(none)" },
+                [ReceivesAttribute] = new() { DataType = "Number", StringValue = receives.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        await sqs.DeleteMessageAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The task in a message body (fetched from S3 when it travelled by reference), or why there is none.</summary>
+    internal async Task<(StepTask? Task, string? Reference, string? Problem)> ReadAsync(string body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            string? reference = null;
+            var json = body;
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(ReferenceMarker, out var key) && key.ValueKind == JsonValueKind.String)
+            {
+                reference = key.GetString()!;
+                var bytes = await blobs.GetAsync(reference, cancellationToken).ConfigureAwait(false);
+                if (bytes == null) return (null, null, $"its body is in S3 object '{reference}', which is missing.");
+                json = Encoding.UTF8.GetString(bytes);
+            }
+            var task = JsonSerializer.Deserialize<StepTask>(json, Json);
+            if (task == null || string.IsNullOrEmpty(task.RunId) || string.IsNullOrEmpty(task.WorkflowId) || string.IsNullOrEmpty(task.Step) || task.SharedInput == null)
+            {
+                return (null, null, "it lacks runId, workflowId, step or sharedInput.");
+            }
+            return (task, reference, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, null, $"its body is not a task's JSON ({e.Message}).");
+        }
+    }
+
+    private sealed record Lease(AwsDeployment Deployment, string ReceiptHandle, string? Reference);
+
+    private readonly Dictionary<string, Lease> leases = new();
+
+    private string Encode(Lease lease)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        lock (leases) leases[id] = lease;
+        return id;
+    }
+
+    private Lease Decode(string leaseId, bool remove = false)
+    {
+        lock (leases)
+        {
+            if (!leases.TryGetValue(leaseId, out var lease))
+            {
+                throw new InvalidOperationException($"Lease '{leaseId}' is not one of this queue's, or it has ended.");
+            }
+            if (remove) leases.Remove(leaseId);
+            return lease;
+        }
+    }
+}
