@@ -31,3 +31,17 @@ public sealed class RunIdCompleter : IArgumentCompleter
             .Select(r => new CompletionResult(r.RunId, r.RunId, CompletionResultType.ParameterValue, $"{r.WorkflowId} {r.State} {r.CreatedAt:u}"));
     }
 }
+
+/// <summary>Completes -Region with the regions workflows are deployed to, then every AWS region.</summary>
+public sealed class RegionCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var pattern = new WildcardPattern(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        var deployed = ModuleState.Engine.Store.GetDeployments().Select(d => d.Region);
+        var all = Amazon.RegionEndpoint.EnumerableAllRegions.Select(r => "aws:" + r.SystemName).OrderBy(r => r, System.StringComparer.Ordinal);
+        return deployed.Concat(all).Distinct()
+            .Where(r => pattern.IsMatch(r))
+            .Select(r => new CompletionResult(r, r, CompletionResultType.ParameterValue, r));
+    }
+}

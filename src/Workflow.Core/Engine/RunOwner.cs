@@ -8,15 +8,17 @@ namespace Workflow.Engine;
 /// Who carries a run on: "host:pid:nonce". A run whose owner is a dead process on this host, or
 /// whose heartbeat is old, is interrupted and may be claimed by another session.
 /// </summary>
-internal static class RunOwner
+public static class RunOwner
 {
     public static string NewId() =>
         $"{Environment.MachineName}:{Process.GetCurrentProcess().Id}:{Guid.NewGuid().ToString("N").Substring(0, 8)}";
 
-    public static bool IsInterrupted(WorkflowRun run, TimeSpan heartbeat, DateTimeOffset now)
+    internal static bool IsInterrupted(WorkflowRun run, TimeSpan heartbeat, DateTimeOffset now)
     {
         if (run.State.IsFinal()) return false;
         if (run.Owner == null) return true;
+        // A run carried on by a cloud region's workers: this session never takes it over.
+        if (IsRemote(run.Owner)) return false;
         var parts = run.Owner.Split(':');
         if (parts.Length == 3 && parts[0] == Environment.MachineName && int.TryParse(parts[1], out var pid) && !IsAlive(pid))
         {
@@ -25,6 +27,9 @@ internal static class RunOwner
         var last = run.HeartbeatAt ?? run.CreatedAt;
         return now - last > TimeSpan.FromTicks(heartbeat.Ticks * 6);
     }
+
+    /// <summary>Is the owner a cloud region (aws:us-east-1) rather than a session?</summary>
+    public static bool IsRemote(string? owner) => owner != null && owner.StartsWith("aws:", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsAlive(int pid)
     {

@@ -97,20 +97,34 @@ public sealed class WorkflowCatalog
         return files.Count;
     }
 
-    public IReadOnlyList<WorkflowInfo> List() => store.GetWorkflows();
+    public IReadOnlyList<WorkflowInfo> List()
+    {
+        var deployments = store.GetDeployments().ToLookup(d => d.WorkflowId);
+        return store.GetWorkflows().Select(w => WithRegions(w, deployments[w.WorkflowId])).ToList();
+    }
 
     public WorkflowInfo Get(string workflowId) =>
-        store.GetWorkflow(workflowId) ?? throw NotFound(workflowId);
+        WithRegions(store.GetWorkflow(workflowId) ?? throw NotFound(workflowId), store.GetDeployments(workflowId));
 
-    public async Task RemoveAsync(string workflowId)
+    private static WorkflowInfo WithRegions(WorkflowInfo info, IEnumerable<DeploymentRecord> deployments) =>
+        info with { Regions = string.Join(", ", new[] { "local" }.Concat(deployments.Select(d => d.Region))) };
+
+    /// <summary>Throws unless the workflow may be removed: it exists and no run of this store's is unfinished.</summary>
+    public void EnsureRemovable(string workflowId)
     {
         Get(workflowId);
-        var unfinished = store.GetRuns(workflowId).Where(r => !r.State.IsFinal()).Select(r => r.RunId).ToList();
+        // Runs carried on by a cloud region's workers are not this session's to stop.
+        var unfinished = store.GetRuns(workflowId).Where(r => !r.State.IsFinal() && !RunOwner.IsRemote(r.Owner)).Select(r => r.RunId).ToList();
         if (unfinished.Count > 0)
         {
             throw new WorkflowException("WorkflowHasUnfinishedRuns", FailureKind.InvalidOperation,
                 $"Workflow '{workflowId}' has unfinished runs ({string.Join(", ", unfinished)}). Stop them with Stop-WorkflowRun first.", workflowId);
         }
+    }
+
+    public async Task RemoveAsync(string workflowId)
+    {
+        EnsureRemovable(workflowId);
         store.RemoveWorkflow(workflowId);
         await blobs.DeleteAsync($"packages/{workflowId}").ConfigureAwait(false);
         loaded.TryRemove(workflowId, out _);

@@ -11,6 +11,8 @@ public sealed record WorkflowInfo
     public string Version { get; init; } = "";
     public string? Description { get; init; }
     public string HomeRegion { get; init; } = "local";
+    /// <summary>Where it is published: local, then the cloud regions it is deployed to ("local, aws:us-east-1").</summary>
+    public string Regions { get; init; } = "local";
     public int StepCount { get; init; }
     /// <summary>SHA-256 of the published folder's files; the same content publishes to the same hash.</summary>
     public string ContentHash { get; init; } = "";

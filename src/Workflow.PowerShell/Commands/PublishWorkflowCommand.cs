@@ -1,13 +1,17 @@
 using System.Management.Automation;
+using Workflow.Aws;
 using Workflow.Engine;
 using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Validates and publishes a workflow folder to the embedded local provider.</summary>
+/// <summary>
+/// Validates and publishes a workflow folder: to the embedded local provider, and with -Region to
+/// AWS regions too (package in S3, task queue and dead-letter queue in SQS, deployment record).
+/// </summary>
 [Cmdlet(VerbsData.Publish, "Workflow", SupportsShouldProcess = true)]
 [OutputType(typeof(WorkflowInfo))]
-public sealed class PublishWorkflowCommand : WorkflowCmdlet
+public sealed class PublishWorkflowCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -17,10 +21,33 @@ public sealed class PublishWorkflowCommand : WorkflowCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>AWS regions to deploy to, as aws:&lt;region&gt;.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RegionCompleter))]
+    public string[]? Region { get; set; }
+
+    /// <summary>Deliveries of a failing task before SQS moves it to the dead-letter queue.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int MaxReceiveCount { get; set; } = 3;
+
     protected override void ProcessRecord() => ForItem(() =>
     {
         var (definition, folder, hash) = WorkflowCatalog.Read(GetUnresolvedProviderPathFromPSPath(Path));
-        if (!ShouldProcess(definition.WorkflowId, $"Publish {folder} ({hash}) to local")) return;
-        WriteObject(Engine.Catalog.PublishAsync(folder, Force).GetAwaiter().GetResult());
+        // Asked all at once, so -WhatIf lists every region too.
+        var local = ShouldProcess(definition.WorkflowId, $"Publish {folder} ({hash}) to local");
+        var regions = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(Region ?? System.Array.Empty<string>(),
+            name => ShouldProcess(definition.WorkflowId, $"Deploy {hash} to {Qualified(name)}: package in S3, task queue and dead-letter queue in SQS")));
+        if (!local) return;
+        var info = Engine.Catalog.PublishAsync(folder, Force).GetAwaiter().GetResult();
+        foreach (var name in regions)
+        {
+            using var region = OpenRegion(name);
+            WriteProgress(new ProgressRecord(2, $"Publishing {definition.WorkflowId}", $"{region.Connection.QualifiedRegion}: package, queues, deployment record"));
+            var (deployment, uploaded) = region.DeployAsync(definition, folder, hash, MaxReceiveCount, Cancellation).GetAwaiter().GetResult();
+            SaveDeployment(Engine.Store, deployment);
+            WriteVerbose($"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{hash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}");
+        }
+        WriteObject(Engine.Catalog.Get(info.WorkflowId));
     });
 }

@@ -3,10 +3,13 @@ using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Removes a published workflow, its package and its runs.</summary>
+/// <summary>
+/// Removes a published workflow, its package and its runs; from each AWS region it is deployed to,
+/// its task queue, dead-letter queue, package and deployment record (-WhatIf lists them).
+/// </summary>
 [Cmdlet(VerbsCommon.Remove, "Workflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(WorkflowInfo))]
-public sealed class RemoveWorkflowCommand : WorkflowCmdlet
+public sealed class RemoveWorkflowCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(WorkflowIdCompleter))]
@@ -23,6 +26,15 @@ public sealed class RemoveWorkflowCommand : WorkflowCmdlet
             ForItem(() =>
             {
                 var info = Engine.Catalog.Get(id);
+                Engine.Catalog.EnsureRemovable(id); // before any region is torn down
+                foreach (var deployment in Deployments(id))
+                {
+                    using var region = OpenRegion(deployment.Region, deployment.Bucket);
+                    var plan = region.RemovalPlanAsync(id, Cancellation).GetAwaiter().GetResult();
+                    if (!ShouldProcess(string.Join("; ", plan), $"Remove {id} from {deployment.Region}")) continue;
+                    region.RemoveAsync(id, Cancellation).GetAwaiter().GetResult();
+                    Engine.Store.RemoveDeployment(id, deployment.Region);
+                }
                 var runs = Engine.GetRuns(id).Count;
                 if (!ShouldProcess(id, $"Remove workflow and its {runs} run(s)")) return;
                 Engine.Catalog.RemoveAsync(id).GetAwaiter().GetResult();

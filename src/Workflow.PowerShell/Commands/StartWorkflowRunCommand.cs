@@ -6,7 +6,7 @@ namespace Workflow.PowerShell.Commands;
 /// <summary>Starts a run of a published workflow; returns at once unless -Wait.</summary>
 [Cmdlet(VerbsLifecycle.Start, "WorkflowRun", SupportsShouldProcess = true)]
 [OutputType(typeof(WorkflowRun))]
-public sealed class StartWorkflowRunCommand : WorkflowCmdlet
+public sealed class StartWorkflowRunCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(WorkflowIdCompleter))]
@@ -16,6 +16,14 @@ public sealed class StartWorkflowRunCommand : WorkflowCmdlet
     [Parameter(Position = 1)]
     public object? Argument { get; set; }
 
+    /// <summary>
+    /// Runs it on the workers of this AWS region (aws:us-east-1), where it must be published; default:
+    /// the workflow's home region when that is an AWS region it is deployed to, else this session.
+    /// </summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RegionCompleter))]
+    public string? Region { get; set; }
+
     /// <summary>Waits for the run to end, showing progress; Ctrl+C stops the run.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -23,6 +31,14 @@ public sealed class StartWorkflowRunCommand : WorkflowCmdlet
     protected override void ProcessRecord() => ForItem(() =>
     {
         var argument = RunArgument.ToJson(Argument);
+        var region = Region ?? HomeRegionIfDeployed();
+        if (region != null && region != "local")
+        {
+            if (!ShouldProcess(WorkflowId, $"Start run in {Qualified(region)}")) return;
+            var remote = StartRemote(Qualified(region), argument);
+            WriteObject(Wait ? WaitRemote(remote, Cancellation) : remote);
+            return;
+        }
         if (!ShouldProcess(WorkflowId, "Start run")) return;
         var run = Engine.StartRun(WorkflowId, argument);
         if (Wait)
@@ -31,6 +47,45 @@ public sealed class StartWorkflowRunCommand : WorkflowCmdlet
         }
         WriteObject(run);
     });
+
+    private string? HomeRegionIfDeployed()
+    {
+        var home = Engine.Catalog.Get(WorkflowId).HomeRegion;
+        return Workflow.Aws.AwsConnection.IsAws(home) && Deployments(WorkflowId, home).Count > 0 ? home : null;
+    }
+
+    /// <summary>Records the run locally (owned by the region), writes its definition to the bucket and enqueues its first steps.</summary>
+    private WorkflowRun StartRemote(string region, string argument)
+    {
+        Engine.Catalog.Get(WorkflowId);
+        var deployment = System.Linq.Enumerable.FirstOrDefault(Deployments(WorkflowId, region))
+            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
+                $"Workflow '{WorkflowId}' is not deployed to {region}. Publish it there first: Publish-Workflow <folder> -Region {region}.", WorkflowId);
+        using var aws = OpenRegion(region, deployment.Bucket);
+        var workflow = new Workflow.Distributed.PackageCache(aws.Blobs, PackageCacheFolder).LoadAsync(WorkflowId, deployment.ContentHash, Cancellation).GetAwaiter().GetResult();
+        var run = new WorkflowRun
+        {
+            RunId = System.Guid.NewGuid().ToString("N").Substring(0, 12),
+            WorkflowId = WorkflowId,
+            State = RunState.Queued,
+            ArgumentJson = argument,
+            CreatedAt = System.DateTimeOffset.UtcNow,
+            Owner = region,
+        };
+        Engine.Store.CreateRun(run, System.Linq.Enumerable.ToList(System.Linq.Enumerable.Select(workflow.Definition.Steps, s => s.Name)));
+        try
+        {
+            aws.Coordinator(PackageCacheFolder, Workflow.Engine.RunOwner.NewId()).StartAsync(workflow, run.RunId, argument, region, Cancellation).GetAwaiter().GetResult();
+        }
+        catch (System.Exception e)
+        {
+            // Nothing reached the queue: the run ends Failed here rather than waiting for ever.
+            var error = aws.Connection.Explain(e, $"start run {run.RunId} in {region}");
+            Engine.Store.Apply(new Workflow.Store.StoreChange[] { new Workflow.Store.RunStateChange(run.RunId, System.DateTimeOffset.UtcNow, RunState.Failed, error.Message) });
+            throw error;
+        }
+        return Engine.GetRun(run.RunId);
+    }
 
     internal WorkflowRun WaitOrStop(string runId)
     {

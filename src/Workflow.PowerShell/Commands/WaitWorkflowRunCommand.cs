@@ -8,7 +8,7 @@ namespace Workflow.PowerShell.Commands;
 /// <summary>Waits until runs end, showing progress, and emits them.</summary>
 [Cmdlet(VerbsLifecycle.Wait, "WorkflowRun")]
 [OutputType(typeof(WorkflowRun))]
-public sealed class WaitWorkflowRunCommand : WorkflowCmdlet
+public sealed class WaitWorkflowRunCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
@@ -29,7 +29,10 @@ public sealed class WaitWorkflowRunCommand : WorkflowCmdlet
                 if (Timeout > 0) limit.CancelAfter(TimeSpan.FromSeconds(Timeout));
                 try
                 {
-                    WriteObject(Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
+                    var run = Engine.GetRun(id);
+                    WriteObject(Workflow.Engine.RunOwner.IsRemote(run.Owner) && !run.State.IsFinal()
+                        ? WaitRemote(run, limit.Token)
+                        : Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
                 }
                 catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
                 {

@@ -107,6 +107,35 @@ public sealed class RemoteRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_copies_a_remote_run_into_the_store_and_a_second_sync_fetches_nothing()
+    {
+        var workflow = await PublishAsync(Diamond);
+        var executor = Images(3).On("left", (invocation, _) => { invocation.Log.Write("Verbose", "left says hi"); return Task.FromResult("7"); });
+        var coordinator = Coordinator("a");
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => new RemoteWorker(coordinator, queue, new IStepExecutor[] { executor }, new RemoteWorkerOptions { Concurrency = 2, WorkFolder = home.Root }).Run(null, stop.Token));
+        await coordinator.StartAsync(workflow, "r1", "null", "aws:us-east-1");
+        await EndAsync(coordinator, "diamond-1.0.0", "r1");
+        stop.Cancel();
+        await running;
+        using var store = Workflow.Store.SqliteRunStore.Open(Path.Combine(home.Root, "local.db"));
+        var sync = new RemoteRunSync(bucket, store, new PackageCache(bucket, Path.Combine(home.Root, "cache-sync")));
+
+        var first = await sync.SyncAsync("diamond-1.0.0", "aws:us-east-1");
+        var second = await sync.SyncAsync("diamond-1.0.0", "aws:us-east-1");
+
+        var run = store.GetRun("r1")!;
+        Assert.Equal(RunState.Succeeded, run.State);
+        Assert.All(run.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+        Assert.Contains(store.GetLogs("r1", "left"), l => l.Message == "left says hi");
+        Assert.Equal(3, store.GetItemRecords("r1", "resize").Count);
+        Assert.True(first.ObjectsFetched >= 13, $"fetched {first.ObjectsFetched}"); // run, end, 5 steps, 3 items, 7 log batches
+        Assert.Equal(1, first.RunsUpdated);
+        Assert.Equal(0, second.ObjectsFetched);
+        Assert.Equal(0, second.RunsUpdated);
+    }
+
+    [Fact]
     public async Task A_fan_in_step_starts_once_when_its_needs_end_together_on_different_workers()
     {
         var workflow = await PublishAsync(Diamond);

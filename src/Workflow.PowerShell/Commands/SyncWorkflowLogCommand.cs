@@ -1,0 +1,47 @@
+using System.Linq;
+using System.Management.Automation;
+using Workflow.Distributed;
+
+namespace Workflow.PowerShell.Commands;
+
+/// <summary>
+/// Copies the state history and logs of runs carried on in AWS regions into the local store, so
+/// Get-WorkflowRun and Get-WorkflowLog report on them; a second call fetches only what is new.
+/// </summary>
+[Cmdlet(VerbsData.Sync, "WorkflowLog")]
+[OutputType(typeof(SyncSummary))]
+public sealed class SyncWorkflowLogCommand : AwsCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(WorkflowIdCompleter))]
+    public string[]? WorkflowId { get; set; }
+
+    /// <summary>Only this region's runs (default: every region the workflows are deployed to).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RegionCompleter))]
+    public string? Region { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var deployments = (WorkflowId ?? new string[] { null! })
+            .SelectMany(id => Deployments(id, Region))
+            .ToList();
+        var index = 0;
+        foreach (var deployment in deployments)
+        {
+            ForItem(() =>
+            {
+                WriteProgress(new ProgressRecord(1, "Sync-WorkflowLog", $"{deployment.WorkflowId} in {deployment.Region}") { PercentComplete = index++ * 100 / deployments.Count });
+                using var region = OpenRegion(deployment.Region, deployment.Bucket);
+                try
+                {
+                    WriteObject(Sync(region).SyncAsync(deployment.WorkflowId, deployment.Region, null, Cancellation).GetAwaiter().GetResult());
+                }
+                catch (System.Exception e) when (e is not Workflow.Model.WorkflowException && e is not PipelineStoppedException)
+                {
+                    throw region.Connection.Explain(e, $"read the runs of {deployment.WorkflowId} in s3://{region.Bucket}/runs/");
+                }
+            });
+        }
+    }
+}
