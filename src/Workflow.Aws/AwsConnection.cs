@@ -42,13 +42,7 @@ public sealed class AwsConnection
     /// <summary>Resolves region, profile, endpoint and credentials; a clear error for each that cannot be.</summary>
     public static AwsConnection Resolve(string region, string? profileName = null, string? endpointUrl = null)
     {
-        var name = IsAws(region) ? region.Substring(Prefix.Length) : region;
-        if (!RegionEndpoint.EnumerableAllRegions.Any(r => string.Equals(r.SystemName, name, StringComparison.Ordinal)))
-        {
-            var known = string.Join(", ", RegionEndpoint.EnumerableAllRegions.Select(r => Prefix + r.SystemName).Where(r => r.Contains("-1")).Take(8));
-            throw new WorkflowException("AwsRegionUnknown", FailureKind.InvalidArgument,
-                $"'{region}' is not an AWS region. Write it as aws:<region>, for example {known}.", region);
-        }
+        var name = CheckRegion(region);
         endpointUrl ??= Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
         if (endpointUrl != null && !Uri.TryCreate(endpointUrl, UriKind.Absolute, out _))
         {
@@ -56,6 +50,19 @@ public sealed class AwsConnection
                 $"Endpoint '{endpointUrl}' is not an absolute URL. Give one like http://127.0.0.1:4566.", endpointUrl);
         }
         return new AwsConnection(name, profileName, endpointUrl, ResolveCredentials(profileName));
+    }
+
+    /// <summary>The region's AWS name; AwsRegionUnknown unless it is one.</summary>
+    public static string CheckRegion(string region)
+    {
+        var name = IsAws(region) ? region.Substring(Prefix.Length) : region;
+        if (!RegionEndpoint.EnumerableAllRegions.Any(r => string.Equals(r.SystemName, name, StringComparison.Ordinal)))
+        {
+            var known = string.Join(", ", RegionEndpoint.EnumerableAllRegions.Select(r => Prefix + r.SystemName).Where(r => r.Contains("-1")).Take(8));
+            throw new WorkflowException("AwsRegionUnknown", FailureKind.InvalidArgument,
+                $"'{region}' is not an AWS region. Write it as aws:<region>, for example {known}.", region);
+        }
+        return name;
     }
 
     private static AWSCredentials ResolveCredentials(string? profileName)
@@ -82,7 +89,15 @@ public sealed class AwsConnection
 
     public AmazonS3Client S3()
     {
-        var config = new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(Region), MaxErrorRetry = 2 };
+        var config = new AmazonS3Config
+        {
+            RegionEndpoint = RegionEndpoint.GetBySystemName(Region),
+            MaxErrorRetry = 2,
+            // Run state objects are small and written once: a CRC per request costs CPU and buys
+            // little; S3 still gets the checksums its APIs require.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
         var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3") is { Length: > 0 } s3 && EndpointUrl == null ? s3 : EndpointUrl;
         if (endpoint != null)
         {

@@ -59,8 +59,25 @@ public sealed class SqsTaskQueue : ITaskQueue
         await sqs.SendMessageAsync(new SendMessageRequest(deployment.QueueUrl, body), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Messages one receive brought beyond the one it was for: the next lease takes them without a
+    /// request. Few (a receive asks for at most <see cref="Prefetch"/>), and their lease started
+    /// when they were received, so they wait here far less than it lasts.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Message Message, AwsDeployment Deployment, DateTime ReceivedAt)> prefetched = new();
+
+    /// <summary>Messages a receive asks for: one for the caller, the rest for the worker's other lanes.</summary>
+    public int Prefetch { get; set; } = 1;
+
     public async ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default)
     {
+        while (prefetched.TryDequeue(out var held))
+        {
+            // Taken only while most of its lease is left; otherwise another worker may have it by now.
+            if (DateTime.UtcNow - held.ReceivedAt > TimeSpan.FromTicks(visibility.Ticks / 2)) continue;
+            var task = await ToLeaseAsync(held.Message, held.Deployment, cancellationToken).ConfigureAwait(false);
+            if (task != null) return task;
+        }
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -77,25 +94,34 @@ public sealed class SqsTaskQueue : ITaskQueue
             var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
             {
                 QueueUrl = deployment.QueueUrl,
-                MaxNumberOfMessages = 1,
+                MaxNumberOfMessages = Math.Max(1, Math.Min(10, Prefetch)),
                 // One queue: wait the full 20 s. Several: poll each briefly in turn.
                 WaitTimeSeconds = queues.Count == 1 ? 20 : 1,
                 VisibilityTimeout = (int)Math.Ceiling(visibility.TotalSeconds),
                 MessageSystemAttributeNames = new List<string> { "ApproximateReceiveCount" },
             }, cancellationToken).ConfigureAwait(false);
-            var message = response.Messages?.FirstOrDefault();
-            if (message == null) continue;
-            var receives = message.Attributes != null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && int.TryParse(count, out var n) ? n : 1;
-            var lease = new Lease(deployment, message.ReceiptHandle, null);
-            var (task, reference, problem) = await ReadAsync(message.Body, cancellationToken).ConfigureAwait(false);
-            if (task == null || task.WorkflowId != deployment.WorkflowId)
-            {
-                problem ??= $"The task names workflow '{task?.WorkflowId}', but it came from the queue of '{deployment.WorkflowId}'.";
-                await MoveToDeadLetterAsync(lease, message.Body, $"Not a task of this deployment: {problem}", receives, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            return new LeasedTask(task, Encode(lease with { Reference = reference }), receives, deployment.MaxReceiveCount);
+            var messages = response.Messages ?? new List<Message>();
+            var now = DateTime.UtcNow;
+            foreach (var extra in messages.Skip(1)) prefetched.Enqueue((extra, deployment, now));
+            if (messages.Count == 0) continue;
+            var leased = await ToLeaseAsync(messages[0], deployment, cancellationToken).ConfigureAwait(false);
+            if (leased != null) return leased;
         }
+    }
+
+    /// <summary>The message as a leased task, or null when it is not a task of ours (then it is dead-lettered with the reason).</summary>
+    private async Task<LeasedTask?> ToLeaseAsync(Message message, AwsDeployment deployment, CancellationToken cancellationToken)
+    {
+        var receives = message.Attributes != null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && int.TryParse(count, out var n) ? n : 1;
+        var lease = new Lease(deployment, message.ReceiptHandle, null);
+        var (task, reference, problem) = await ReadAsync(message.Body, cancellationToken).ConfigureAwait(false);
+        if (task == null || task.WorkflowId != deployment.WorkflowId)
+        {
+            problem ??= $"The task names workflow '{task?.WorkflowId}', but it came from the queue of '{deployment.WorkflowId}'.";
+            await MoveToDeadLetterAsync(lease, message.Body, $"Not a task of this deployment: {problem}", receives, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        return new LeasedTask(task, Encode(lease with { Reference = reference }), receives, deployment.MaxReceiveCount);
     }
 
     public async ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default)

@@ -34,8 +34,9 @@ public sealed class AwsTests : IDisposable
         ("steps/split.ps1", "param($Context)\n@{ images = @(1, 2, 3) }\n"),
         ("steps/resize.ps1", "param($Context)\n$Context.item * 10\n"),
         ("steps/left.ps1", "param($Context)\nWrite-Verbose 'left ran'\nif ($env:LEFT_NEEDS -and -not [IO.File]::Exists($env:LEFT_NEEDS)) { throw \"missing $env:LEFT_NEEDS\" }\n'L'\n"),
-        // The fan-in step counts its executions, per run, in a file the test reads.
-        ("steps/join.ps1", "param($Context)\nif ($env:JOIN_LOG) { [IO.File]::AppendAllText($env:JOIN_LOG, \"$($Context.context.runId) $PID`n\") }\n$sum = 0\nforeach ($n in $Context.steps.resize) { $sum += $n }\n@{ sum = $sum; left = $Context.steps.left }\n"),
+        // The fan-in step counts its executions, per run, in a folder the test reads.
+        // One file per execution: appends from several processes to one file can overwrite each other.
+        ("steps/join.ps1", "param($Context)\nif ($env:JOIN_LOG) { [IO.File]::WriteAllText([IO.Path]::Combine($env:JOIN_LOG, \"$($Context.context.runId) $PID $([guid]::NewGuid())\"), '') }\n$sum = 0\nforeach ($n in $Context.steps.resize) { $sum += $n }\n@{ sum = $sum; left = $Context.steps.left }\n"),
         ("steps/tail.ps1", "param($Context)\n@{ total = $Context.steps.join.sum + 1 }\n"),
     };
 
@@ -227,6 +228,51 @@ public sealed class AwsTests : IDisposable
         Assert.False(aws.ObjectExists(bucket, "workflow-powershell.json"));
         Assert.True(aws.ObjectExists(bucket, "someone-else.txt"));
         Assert.False(aws.QueueExists("workflow-fan-1_0_0"));
+    }
+
+    [Fact]
+    public void A_queue_of_that_name_that_is_not_ours_is_refused_and_left_alone()
+    {
+        using var session = new Session();
+        var folder = session.Workflow("fan", Yaml, Scripts);
+        aws.ForeignQueue("workflow-fan-1_0_0");
+
+        var error = Capture(session, $"Publish-Workflow '{folder}' -Region aws:us-east-1 -Bucket {Bucket()}");
+
+        Assert.Equal("AwsQueueNotOurs", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Contains("workflow-fan-1_0_0", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("local", session.Run("(Get-Workflow fan-1.0.0).Regions").Single().ToString());
+    }
+
+    [Fact]
+    public void A_task_over_the_SQS_size_limit_travels_by_S3_reference()
+    {
+        using var session = new Session();
+        // 'big' outputs 300 KB (kept in S3 by reference): the task of 'size', which carries it, is over SQS's 256 KiB.
+        var folder = session.Workflow("big", """
+            name: big
+            version: 1.0.0
+            steps:
+              - name: big
+                run: big.ps1
+              - name: size
+                needs: big
+                run: size.ps1
+            """,
+            ("big.ps1", "param($Context)\n@{ text = [string]::new([char]'x', 300000) }\n"),
+            ("size.ps1", "param($Context)\n$Context.steps.big.text.Length\n"));
+        var bucket = Bucket();
+        session.Run($"Publish-Workflow '{folder}' -Region aws:us-east-1 -Bucket {bucket} | Out-Null");
+        var runId = (string)session.Run("(Start-WorkflowRun big-1.0.0 -Region aws:us-east-1).RunId").Single().BaseObject;
+
+        session.Run("Start-WorkflowWorker -Region aws:us-east-1 -MaxTasks 2 -Concurrency 1 | Out-Null");
+        var done = session.Run($"Wait-WorkflowRun {runId} -Timeout 60").Single();
+        var size = session.Run($"Receive-WorkflowRun {runId}").Single();
+
+        Assert.Empty(session.Errors);
+        Assert.Equal("Succeeded", done.Properties["State"].Value.ToString());
+        Assert.Equal(300000, Convert.ToInt32(size.BaseObject, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((0, 0), aws.Queue("workflow-big-1_0_0"));
     }
 
     private static ErrorRecord Capture(Session session, string script)

@@ -79,6 +79,9 @@ public sealed class Fauxqs : IDisposable
         Call("SendMessage", new JsonObject { ["QueueUrl"] = url, ["MessageBody"] = body });
     }
 
+    /// <summary>Creates a queue without the module's tag, as another tool would.</summary>
+    public void ForeignQueue(string name) => Call("CreateQueue", new JsonObject { ["QueueName"] = name });
+
     /// <summary>Creates a bucket with an object in it, as another tool would.</summary>
     public void ForeignBucket(string bucket)
     {

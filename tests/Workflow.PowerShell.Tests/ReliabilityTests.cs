@@ -27,7 +27,8 @@ public sealed class ReliabilityTests : IDisposable
     {
         const int Runs = 200;
         using var session = new Session();
-        var joinLog = Path.Combine(session.Home, "join.log");
+        var joinLog = Path.Combine(session.Home, "joins");
+        Directory.CreateDirectory(joinLog);
         Environment.SetEnvironmentVariable("JOIN_LOG", joinLog);
         var workers = new List<Worker>();
         try
@@ -54,7 +55,7 @@ public sealed class ReliabilityTests : IDisposable
 
             var succeeded = WaitForRuns(session, Runs, TimeSpan.FromMinutes(4));
             var elapsed = clock.Elapsed;
-            var joins = File.ReadAllLines(joinLog).Select(l => l.Split(' ')).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Select(p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).ToList());
+            var joins = Directory.EnumerateFiles(joinLog).Select(f => Path.GetFileName(f).Split(' ')).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Select(p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).ToList());
             var repeated = joins.Where(p => p.Value.Count > 1).ToList();
             output.WriteLine($"{succeeded} of {Runs} runs Succeeded in {elapsed.TotalSeconds:0.0} s ({Runs * 7 / elapsed.TotalSeconds:0} tasks/s with two workers killed)");
             output.WriteLine($"fan-in executions: {joins.Values.Sum(v => v.Count)} for {joins.Count} runs; repeated in {repeated.Count} run(s), each by a killed worker first");

@@ -137,7 +137,12 @@ public sealed class RemoteRunCoordinator
         {
             return new HandledTask(TaskDisposition.Released, null, outcome.Attempt, "The worker is stopping.");
         }
-        await blobs.PutAsync(run.Keys.Log(step.Name, task.Item, task.FirstAttempt), RemoteJson.Bytes(host.Batch(task.FirstAttempt, started)), shutdown).ConfigureAwait(false);
+        var batch = host.Batch(task.FirstAttempt, started);
+        if (batch.Records.Count > 0 || batch.AttemptsStarted.Count > 1)
+        {
+            // A quiet single attempt has nothing the result does not say: no log object, one request less.
+            await blobs.PutAsync(run.Keys.Log(step.Name, task.Item, task.FirstAttempt), RemoteJson.Bytes(batch), shutdown).ConfigureAwait(false);
+        }
 
         if (task.Item is { } index && outcome.Succeeded)
         {
@@ -209,6 +214,8 @@ public sealed class RemoteRunCoordinator
         {
             var halt = new RemoteRunHalt(RunState.Failed, DateTimeOffset.UtcNow, $"Step '{step.Name}' failed: {result.Error}");
             await blobs.PutIfAbsentAsync(run.Keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
+            run.HaltCheckedAt = DateTime.MinValue; // read back the halt that won
+            await HaltAsync(run, cancellationToken).ConfigureAwait(false);
         }
         var dependents = run.Dependents(step.Name);
         if (dependents.Count == 0)
@@ -325,6 +332,7 @@ public sealed class RemoteRunCoordinator
     {
         var finished = await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false);
         if (finished.Count < run.Workflow.Definition.Steps.Count) return;
+        run.HaltCheckedAt = DateTime.MinValue; // the run's end reads the halt as it is now
         var halt = await HaltAsync(run, cancellationToken).ConfigureAwait(false);
         var state = halt?.State ?? RunState.Succeeded;
         await blobs.PutIfAbsentAsync(run.Keys.End, RemoteJson.Bytes(new RemoteRunEnd(state, DateTimeOffset.UtcNow, halt?.Reason)), cancellationToken).ConfigureAwait(false);
@@ -352,11 +360,21 @@ public sealed class RemoteRunCoordinator
         return result;
     }
 
+    /// <summary>
+    /// Why the run starts no more steps, or null. A halt is final, so it is kept once seen; its
+    /// absence is trusted for <see cref="HaltRecheck"/>, so a worker reads it about once a second per
+    /// run, not once per step: a stop or failure reaches other workers within that time.
+    /// </summary>
     private async Task<RemoteRunHalt?> HaltAsync(RemoteRun run, CancellationToken cancellationToken)
     {
         if (run.Halt != null) return run.Halt;
-        return run.Halt = await ReadAsync<RemoteRunHalt>(run.Keys.Halt, cancellationToken).ConfigureAwait(false);
+        if (DateTime.UtcNow - run.HaltCheckedAt < HaltRecheck) return null;
+        var halt = await ReadAsync<RemoteRunHalt>(run.Keys.Halt, cancellationToken).ConfigureAwait(false);
+        run.HaltCheckedAt = DateTime.UtcNow;
+        return run.Halt ??= halt;
     }
+
+    private static readonly TimeSpan HaltRecheck = TimeSpan.FromSeconds(1);
 
     private async Task<RemoteRun?> FindRunAsync(string workflowId, string runId, CancellationToken cancellationToken)
     {
@@ -422,6 +440,7 @@ public sealed class RemoteRunCoordinator
         public JsonNode? Input { get; }
         public ConcurrentDictionary<string, RemoteStepResult> Results { get; } = new();
         public RemoteRunHalt? Halt { get; set; }
+        public DateTime HaltCheckedAt { get; set; } = DateTime.MinValue;
 
         public IReadOnlyList<StepDefinition> Dependents(string step) => dependents[step];
 

@@ -40,7 +40,10 @@ public sealed class RemoteRunSync
         this.blobs = blobs;
         this.store = store;
         this.packages = packages;
+        outputs = new Engine.OutputStorage(blobs, int.MaxValue);
     }
+
+    private readonly Engine.OutputStorage outputs;
 
     public async Task<SyncSummary> SyncAsync(string workflowId, string region, IEnumerable<string>? runIds = null, CancellationToken cancellationToken = default)
     {
@@ -122,12 +125,12 @@ public sealed class RemoteRunSync
                 {
                     timed.Add(new StepStateChange(runId, started, step.Step, StepState.Running, step.Attempt));
                 }
-                timed.Add(new StepStateChange(runId, step.EndedAt, step.Step, step.State, step.Attempt, OutputJson: step.Output, Error: step.Error));
+                timed.Add(new StepStateChange(runId, step.EndedAt, step.Step, step.State, step.Attempt, OutputJson: await LocalAsync(step.Output).ConfigureAwait(false), Error: step.Error));
             }
             else if (key.StartsWith(runKeys.Prefix + "items/", StringComparison.Ordinal))
             {
                 var item = RemoteJson.Read<RemoteStepResult>(bytes, key);
-                timed.Add(new ItemStateChange(runId, item.EndedAt, item.Step, item.Item ?? 0, item.State, item.Attempt, item.Output, item.Error));
+                timed.Add(new ItemStateChange(runId, item.EndedAt, item.Step, item.Item ?? 0, item.State, item.Attempt, await LocalAsync(item.Output).ConfigureAwait(false), item.Error));
             }
             else if (key.StartsWith(runKeys.LogsPrefix, StringComparison.Ordinal))
             {
@@ -151,6 +154,10 @@ public sealed class RemoteRunSync
         store.Apply(ordered);
         return (marks.Count, timed.Count(c => c is not LogAppended), logCount);
     }
+
+    /// <summary>An output as the local store keeps it: one held in S3 by reference is fetched, so Receive-WorkflowRun needs no S3.</summary>
+    private async Task<string?> LocalAsync(string? stored) =>
+        stored == null ? null : await outputs.ResolveAsync(stored).ConfigureAwait(false);
 
     private static bool Wanted(RemoteRunKeys run, string key) =>
         key == run.Run || key == run.End

@@ -58,6 +58,7 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
     private WorkflowRun StartRemote(string region, string argument)
     {
         Engine.Catalog.Get(WorkflowId);
+        Workflow.Aws.AwsConnection.CheckRegion(region);
         var deployment = System.Linq.Enumerable.FirstOrDefault(Deployments(WorkflowId, region))
             ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
                 $"Workflow '{WorkflowId}' is not deployed to {region}. Publish it there first: Publish-Workflow <folder> -Region {region}.", WorkflowId);

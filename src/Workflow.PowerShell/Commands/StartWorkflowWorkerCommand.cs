@@ -61,6 +61,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
             Fail(region.Connection.Explain(e, $"find bucket '{region.Bucket}'"));
         }
         if (WorkflowId != null) region.Queue.WorkflowFilter = WorkflowId;
+        region.Queue.Prefetch = Concurrency; // a receive can bring a task for every lane: fewer SQS requests under load
         using var scripts = new PowerShellExecutor(Concurrency);
         var worker = new RemoteWorker(
             region.Coordinator(PackageCacheFolder, Workflow.Engine.RunOwner.NewId()),
