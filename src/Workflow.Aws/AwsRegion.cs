@@ -320,6 +320,7 @@ public sealed class AwsRegion : IDisposable
 
     public void Dispose()
     {
+        Queue.FlushAcksAsync().GetAwaiter().GetResult();
         s3.Dispose();
         Sqs.Dispose();
     }

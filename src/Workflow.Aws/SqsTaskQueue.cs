@@ -48,15 +48,65 @@ public sealed class SqsTaskQueue : ITaskQueue
     public async ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default)
     {
         var deployment = await deployments.GetAsync(task.WorkflowId, cancellationToken).ConfigureAwait(false);
-        var body = JsonSerializer.Serialize(task, Json);
-        if (Encoding.UTF8.GetByteCount(body) > InlineLimit)
-        {
-            var key = $"tasks/{task.WorkflowId}/{task.RunId}/{Guid.NewGuid():N}.json";
-            await blobs.PutAsync(key, Encoding.UTF8.GetBytes(body), cancellationToken).ConfigureAwait(false);
-            body = JsonSerializer.Serialize(new Dictionary<string, string> { [ReferenceMarker] = key });
-        }
+        var body = await BodyAsync(task, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref requests);
         await sqs.SendMessageAsync(new SendMessageRequest(deployment.QueueUrl, body), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends in batches of up to ten messages and 200 KB: one request where a fan-out makes several steps ready.</summary>
+    public async ValueTask EnqueueManyAsync(IReadOnlyList<StepTask> tasks, CancellationToken cancellationToken = default)
+    {
+        if (tasks.Count == 1)
+        {
+            await EnqueueAsync(tasks[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        foreach (var byWorkflow in tasks.GroupBy(t => t.WorkflowId))
+        {
+            var deployment = await deployments.GetAsync(byWorkflow.Key, cancellationToken).ConfigureAwait(false);
+            var batch = new List<SendMessageBatchRequestEntry>();
+            var bytes = 0;
+            foreach (var task in byWorkflow)
+            {
+                var body = await BodyAsync(task, cancellationToken).ConfigureAwait(false);
+                var size = Encoding.UTF8.GetByteCount(body);
+                if (batch.Count == 10 || (batch.Count > 0 && bytes + size > InlineLimit))
+                {
+                    await SendBatchAsync(deployment, batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                    bytes = 0;
+                }
+                batch.Add(new SendMessageBatchRequestEntry(batch.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), body));
+                bytes += size;
+            }
+            if (batch.Count > 0) await SendBatchAsync(deployment, batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendBatchAsync(AwsDeployment deployment, List<SendMessageBatchRequestEntry> batch, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref requests);
+        var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest(deployment.QueueUrl, batch), cancellationToken).ConfigureAwait(false);
+        if (response.Failed is { Count: > 0 } failed)
+        {
+            // A batch can fail in part: the failed entries are sent again one by one, or the call fails.
+            foreach (var entry in failed)
+            {
+                var original = batch.First(b => b.Id == entry.Id);
+                Interlocked.Increment(ref requests);
+                await sqs.SendMessageAsync(new SendMessageRequest(deployment.QueueUrl, original.MessageBody), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The message body: the task's JSON, or a reference to it in S3 when it is over the SQS limit.</summary>
+    private async Task<string> BodyAsync(StepTask task, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(task, Json);
+        if (Encoding.UTF8.GetByteCount(body) <= InlineLimit) return body;
+        var key = $"tasks/{task.WorkflowId}/{task.RunId}/{Guid.NewGuid():N}.json";
+        await blobs.PutAsync(key, Encoding.UTF8.GetBytes(body), cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Serialize(new Dictionary<string, string> { [ReferenceMarker] = key });
     }
 
     /// <summary>
@@ -131,14 +181,56 @@ public sealed class SqsTaskQueue : ITaskQueue
         await sqs.ChangeMessageVisibilityAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, (int)Math.Ceiling(visibility.TotalSeconds), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Deletes the message, batched: acks wait up to <see cref="AckDelay"/> for others to share a
+    /// DeleteMessageBatch. An ack lost with the process is a redelivery, which finds the task's
+    /// result and does not run it again.
+    /// </summary>
     public async ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default)
     {
         var lease = Decode(task.LeaseId, remove: true);
-        Interlocked.Increment(ref requests);
-        await sqs.DeleteMessageAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, cancellationToken).ConfigureAwait(false);
         if (lease.Reference != null)
         {
             await blobs.DeleteAsync(lease.Reference, cancellationToken).ConfigureAwait(false);
+        }
+        pendingAcks.Enqueue(lease);
+        if (pendingAcks.Count >= 10)
+        {
+            await FlushAcksAsync().ConfigureAwait(false);
+        }
+        else if (Interlocked.Exchange(ref ackTimerArmed, 1) == 0)
+        {
+            _ = Task.Delay(AckDelay).ContinueWith(_ => { ackTimerArmed = 0; return FlushAcksAsync(); }, TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    /// <summary>How long an ack waits for others to batch with.</summary>
+    public static readonly TimeSpan AckDelay = TimeSpan.FromMilliseconds(20);
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Lease> pendingAcks = new();
+    private int ackTimerArmed;
+
+    /// <summary>Deletes every acked message not deleted yet (a worker calls it before it ends).</summary>
+    public async Task FlushAcksAsync()
+    {
+        var taken = new List<Lease>();
+        while (pendingAcks.TryDequeue(out var lease)) taken.Add(lease);
+        foreach (var group in taken.GroupBy(l => l.Deployment.QueueUrl))
+        {
+            foreach (var chunk in group.Select((lease, i) => (lease, i)).GroupBy(p => p.i / 10, p => p.lease))
+            {
+                try
+                {
+                    Interlocked.Increment(ref requests);
+                    await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest(group.Key,
+                        chunk.Select((l, i) => new DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), l.ReceiptHandle)).ToList())).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The endpoint is away: these messages come back when their lease ends and are
+                    // found done. Nothing is lost by not deleting them now.
+                }
+            }
         }
     }
 

@@ -80,17 +80,23 @@ public sealed class RemoteRunCoordinator
             throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
                 $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
         }
-        var run = new RemoteRun(document, workflow);
+        var run = new RemoteRun(document, workflow) { HaltCheckedAt = DateTime.UtcNow }; // new: nothing has halted it
         runs[runId] = run;
+        var handling = new Handling("start");
         foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
         {
-            await DispatchAsync(run, step, "start", cancellationToken).ConfigureAwait(false);
+            await DispatchAsync(run, step, handling, cancellationToken).ConfigureAwait(false);
         }
+        await SendAsync(handling, cancellationToken).ConfigureAwait(false);
         return document;
     }
 
-    /// <summary>Handles one leased task: runs it unless its result exists, writes the result, enqueues what became ready.</summary>
-    internal async Task<HandledTask> HandleAsync(StepTask task, AttemptRunner attempts, CancellationToken shutdown)
+    /// <summary>
+    /// Handles one leased task: runs it unless its result exists, writes the result, enqueues what
+    /// became ready. A first delivery skips the look for an existing result (a request per step):
+    /// results are written once, so the rare duplicate message runs the step again at most.
+    /// </summary>
+    internal async Task<HandledTask> HandleAsync(StepTask task, AttemptRunner attempts, CancellationToken shutdown, bool redelivered = true)
     {
         var run = await FindRunAsync(task.WorkflowId, task.RunId, shutdown).ConfigureAwait(false);
         if (run == null)
@@ -104,29 +110,37 @@ public sealed class RemoteRunCoordinator
             return new HandledTask(TaskDisposition.DeadLettered, null, 0,
                 $"Workflow '{task.WorkflowId}' ({run.Document.ContentHash}) has no {(task.Item != null ? "foreach " : "")}step '{task.Step}'.");
         }
-        var claimant = task.Step + (task.Item is { } n ? "/" + n : "");
+        var handling = new Handling(task.Step + (task.Item is { } n ? "/" + n : ""));
+        var result = await HandleTaskAsync(run, step, task, attempts, handling, shutdown, redelivered).ConfigureAwait(false);
+        // What became ready goes out last, in batches: after every result and claim it follows from is written.
+        await SendAsync(handling, shutdown).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task<HandledTask> HandleTaskAsync(RemoteRun run, StepDefinition step, StepTask task, AttemptRunner attempts, Handling handling, CancellationToken shutdown, bool redelivered)
+    {
 
         // Redelivered after its result was written (the worker died before deleting the message):
         // the step does not run again, but what should have followed is done (it is idempotent).
-        var done = await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false);
-        if (done == null && task.Item is { } item)
+        var done = redelivered ? await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false) : null;
+        if (done == null && redelivered && task.Item is { } item)
         {
             var itemDone = await ReadAsync<RemoteStepResult>(run.Keys.Item(step.Name, item), shutdown).ConfigureAwait(false);
             if (itemDone != null)
             {
-                await AfterItemAsync(run, step, claimant, shutdown).ConfigureAwait(false);
+                await AfterItemAsync(run, step, handling, shutdown).ConfigureAwait(false);
                 return new HandledTask(TaskDisposition.AlreadyDone, itemDone.State, itemDone.Attempt, null);
             }
         }
         if (done != null)
         {
-            await AfterStepAsync(run, step, done, claimant, shutdown).ConfigureAwait(false);
+            await AfterStepAsync(run, step, done, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
         }
         if (await HaltAsync(run, shutdown).ConfigureAwait(false) is { } halt)
         {
             var cancelled = await WriteStepAsync(run, step.Name, StepState.Cancelled, task.FirstAttempt - 1, null, null, halt.Reason, shutdown).ConfigureAwait(false);
-            await AfterStepAsync(run, step, cancelled, claimant, shutdown).ConfigureAwait(false);
+            await AfterStepAsync(run, step, cancelled, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.Cancelled, StepState.Cancelled, cancelled.Attempt, halt.Reason);
         }
 
@@ -149,7 +163,7 @@ public sealed class RemoteRunCoordinator
             var stored = await outputs.ToStoredAsync(run.Keys.Output(step.Name, index), outcome.OutputJson!).ConfigureAwait(false);
             var result = new RemoteStepResult(step.Name, index, StepState.Succeeded, outcome.Attempt, started, DateTimeOffset.UtcNow, stored, null, worker);
             await blobs.PutIfAbsentAsync(run.Keys.Item(step.Name, index), RemoteJson.Bytes(result), shutdown).ConfigureAwait(false);
-            await AfterItemAsync(run, step, claimant, shutdown).ConfigureAwait(false);
+            await AfterItemAsync(run, step, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.Ran, StepState.Succeeded, outcome.Attempt, null);
         }
         if (!outcome.Succeeded && !outcome.Cancelled)
@@ -164,7 +178,7 @@ public sealed class RemoteRunCoordinator
         var state = outcome.Succeeded ? StepState.Succeeded : outcome.Cancelled ? StepState.Cancelled : StepState.Failed;
         var error = outcome.Error == null ? null : (task.Item is { } failedItem ? $"Item {failedItem}: {outcome.Error}" : outcome.Error);
         var final = await WriteStepAsync(run, step.Name, state, outcome.Attempt, started, output, error, shutdown).ConfigureAwait(false);
-        await AfterStepAsync(run, step, final, claimant, shutdown).ConfigureAwait(false);
+        await AfterStepAsync(run, step, final, handling, shutdown).ConfigureAwait(false);
         return new HandledTask(TaskDisposition.Ran, final.State, outcome.Attempt, final.Error);
     }
 
@@ -183,7 +197,7 @@ public sealed class RemoteRunCoordinator
         await blobs.PutIfAbsentAsync(keys.Halt, RemoteJson.Bytes(new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped.")), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AfterItemAsync(RemoteRun run, StepDefinition step, string claimant, CancellationToken cancellationToken)
+    private async Task AfterItemAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
     {
         // The item that finds every item done completes the step; if two find it at once, the
         // conditional put of the step's result keeps one answer.
@@ -205,10 +219,10 @@ public sealed class RemoteRunCoordinator
         var json = new JsonArray(items).ToJsonString();
         var output = await outputs.ToStoredAsync(run.Keys.Output(step.Name, null), json).ConfigureAwait(false);
         var final = await WriteStepAsync(run, step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken).ConfigureAwait(false);
-        await AfterStepAsync(run, step, final, claimant, cancellationToken).ConfigureAwait(false);
+        await AfterStepAsync(run, step, final, handling, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AfterStepAsync(RemoteRun run, StepDefinition step, RemoteStepResult result, string claimant, CancellationToken cancellationToken)
+    private async Task AfterStepAsync(RemoteRun run, StepDefinition step, RemoteStepResult result, Handling handling, CancellationToken cancellationToken)
     {
         if (result.State == StepState.Failed)
         {
@@ -225,12 +239,20 @@ public sealed class RemoteRunCoordinator
         }
         foreach (var dependent in dependents)
         {
-            await DispatchAsync(run, dependent, claimant, cancellationToken).ConfigureAwait(false);
+            await DispatchAsync(run, dependent, handling, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task DispatchAsync(RemoteRun run, StepDefinition step, string claimant, CancellationToken cancellationToken)
+    private async Task DispatchAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
     {
+        // A fan-in step with several needs this worker has not seen end: one LIST tells whether
+        // they all have, where reading each (mostly not there yet) would cost a request apiece.
+        var unknown = step.Needs.Where(n => !run.Results.ContainsKey(n)).ToList();
+        if (unknown.Count > 1)
+        {
+            var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+            if (unknown.Any(n => !finished.Contains(run.Keys.Step(n)))) return;
+        }
         var states = new Dictionary<string, StepState>();
         foreach (var need in step.Needs)
         {
@@ -241,7 +263,10 @@ public sealed class RemoteRunCoordinator
         var verdict = StepDecision.Decide(step, states);
         var halt = verdict == StepVerdict.Cancel ? null : await HaltAsync(run, cancellationToken).ConfigureAwait(false);
         if (halt != null) verdict = StepVerdict.Cancel;
-        if (!await ClaimAsync(run, step.Name, claimant, cancellationToken).ConfigureAwait(false)) return;
+        // Only a step with several needs can be made ready by two workers at once: it is claimed.
+        // A step with one need is made ready by that need's task alone (again only if that task is
+        // redelivered after a crash: at-least-once, as every step is).
+        if (step.Needs.Count > 1 && !await ClaimAsync(run, step.Name, handling.Claimant, cancellationToken).ConfigureAwait(false)) return;
 
         RemoteStepResult? final = null;
         if (verdict == StepVerdict.Cancel)
@@ -254,16 +279,16 @@ public sealed class RemoteRunCoordinator
         }
         else
         {
-            final = await StartStepAsync(run, step, cancellationToken).ConfigureAwait(false);
+            final = await StartStepAsync(run, step, handling, cancellationToken).ConfigureAwait(false);
         }
         if (final != null)
         {
-            await AfterStepAsync(run, step, final, claimant, cancellationToken).ConfigureAwait(false);
+            await AfterStepAsync(run, step, final, handling, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Enqueues the step's task(s); returns the result instead when the step ends without running.</summary>
-    private async Task<RemoteStepResult?> StartStepAsync(RemoteRun run, StepDefinition step, CancellationToken cancellationToken)
+    private async Task<RemoteStepResult?> StartStepAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
     {
         var needOutputs = new List<KeyValuePair<string, JsonNode?>>();
         var scopeOutputs = new Dictionary<string, JsonNode?>();
@@ -287,7 +312,7 @@ public sealed class RemoteRunCoordinator
             }
             if (step.Foreach == null)
             {
-                await queueOf(region).EnqueueAsync(NewTask(run, step, shared, null, null, region), cancellationToken).ConfigureAwait(false);
+                handling.Outbox.Add(NewTask(run, step, shared, null, null, region));
                 return null;
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
@@ -299,11 +324,10 @@ public sealed class RemoteRunCoordinator
             }
             await blobs.PutIfAbsentAsync(run.Keys.ItemCount(step.Name), RemoteJson.Bytes(new ForeachCount(items.Count)), cancellationToken).ConfigureAwait(false);
             var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false));
-            var queue = queueOf(region);
             for (var i = 0; i < items.Count; i++)
             {
                 if (finished.Contains(run.Keys.Item(step.Name, i))) continue;
-                await queue.EnqueueAsync(NewTask(run, step, shared, i, InputDocument.ToJson(items[i]), region), cancellationToken).ConfigureAwait(false);
+                handling.Outbox.Add(NewTask(run, step, shared, i, InputDocument.ToJson(items[i]), region));
             }
             return null;
         }
@@ -311,6 +335,24 @@ public sealed class RemoteRunCoordinator
         {
             return await WriteStepAsync(run, step.Name, StepState.Failed, 0, null, null, e.Message, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task SendAsync(Handling handling, CancellationToken cancellationToken)
+    {
+        foreach (var group in handling.Outbox.GroupBy(t => t.Region))
+        {
+            await queueOf(group.Key).EnqueueManyAsync(group.ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        handling.Outbox.Clear();
+    }
+
+    /// <summary>Who is dispatching (the claimant of the claims it makes) and the tasks it has made ready.</summary>
+    private sealed class Handling
+    {
+        public Handling(string claimant) => Claimant = claimant;
+
+        public string Claimant { get; }
+        public List<StepTask> Outbox { get; } = new();
     }
 
     private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>

@@ -131,7 +131,7 @@ public sealed class RemoteWorker
         HandledTask handled;
         try
         {
-            handled = coordinator.HandleAsync(task, attempts, stop).GetAwaiter().GetResult();
+            handled = coordinator.HandleAsync(task, attempts, stop, redelivered: leased.ReceiveCount > 1).GetAwaiter().GetResult();
         }
         catch (Exception e) when (!(e is OperationCanceledException && stop.IsCancellationRequested))
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -30,6 +31,8 @@ public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount,
 public interface ITaskQueue
 {
     ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default);
+    /// <summary>Enqueues several tasks (SQS: in batches of ten), in order.</summary>
+    ValueTask EnqueueManyAsync(IReadOnlyList<StepTask> tasks, CancellationToken cancellationToken = default);
     /// <summary>Waits for a task and leases it for <paramref name="visibility"/>; null when the queue is closed.</summary>
     ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default);
     ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default);

@@ -17,6 +17,11 @@ public sealed class InProcessTaskQueue : ITaskQueue
     public ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default) =>
         channel.Writer.WriteAsync((task, 0), cancellationToken);
 
+    public async ValueTask EnqueueManyAsync(System.Collections.Generic.IReadOnlyList<StepTask> tasks, CancellationToken cancellationToken = default)
+    {
+        foreach (var task in tasks) await EnqueueAsync(task, cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<LeasedTask?> LeaseAsync(TimeSpan visibility, CancellationToken cancellationToken = default)
     {
         while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

@@ -171,9 +171,9 @@ public sealed class RemoteRunTests : IDisposable
         var leased = (await queue.LeaseAsync(TimeSpan.FromMinutes(1)))!;
         var attempts = new AttemptRunner(new Dictionary<StepKind, IStepExecutor> { [StepKind.Script] = executor }, _ => home.Root);
 
-        var first = await coordinator.HandleAsync(leased.Task, attempts, CancellationToken.None);
+        var first = await coordinator.HandleAsync(leased.Task, attempts, CancellationToken.None, redelivered: false);
         // The worker died before deleting the message: another worker (no cache) gets it again.
-        var second = await Coordinator("b").HandleAsync(leased.Task, attempts, CancellationToken.None);
+        var second = await Coordinator("b").HandleAsync(leased.Task, attempts, CancellationToken.None, redelivered: true);
 
         Assert.Equal(TaskDisposition.Ran, first.Disposition);
         Assert.Equal(TaskDisposition.AlreadyDone, second.Disposition);
