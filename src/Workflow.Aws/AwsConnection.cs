@@ -129,7 +129,7 @@ public sealed class AwsConnection
             WorkflowException w => w,
             HttpRequestException or System.Net.Sockets.SocketException or TimeoutException =>
                 new WorkflowException("AwsEndpointUnreachable", FailureKind.ConnectionError,
-                    $"Cannot reach {endpoint} to {what}: {Innermost(e).Message} Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
+                    $"Cannot reach {endpoint} to {what}: {Innermost(e).Message.TrimEnd('.')}. Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
             AmazonServiceException { StatusCode: System.Net.HttpStatusCode.Forbidden } s =>
                 new WorkflowException("AwsAccessDenied", FailureKind.PermissionDenied,
                     $"AWS refused to {what} ({s.ErrorCode}): {s.Message} Check the credentials' permissions.", null, e),
@@ -137,7 +137,7 @@ public sealed class AwsConnection
                 new WorkflowException("AwsCallFailed", FailureKind.InvalidOperation, $"AWS could not {what} ({s.ErrorCode}): {s.Message}", null, e),
             AmazonClientException when Innermost(e) is HttpRequestException or System.Net.Sockets.SocketException =>
                 new WorkflowException("AwsEndpointUnreachable", FailureKind.ConnectionError,
-                    $"Cannot reach {endpoint} to {what}: {Innermost(e).Message} Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
+                    $"Cannot reach {endpoint} to {what}: {Innermost(e).Message.TrimEnd('.')}. Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
             _ => new WorkflowException("AwsCallFailed", FailureKind.InvalidOperation, $"Could not {what}: {e.Message}", null, e),
         };
     }

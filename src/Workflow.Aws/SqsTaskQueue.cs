@@ -171,7 +171,7 @@ public sealed class SqsTaskQueue : ITaskQueue
             await MoveToDeadLetterAsync(lease, message.Body, $"Not a task of this deployment: {problem}", receives, cancellationToken).ConfigureAwait(false);
             return null;
         }
-        return new LeasedTask(task, Encode(lease with { Reference = reference }), receives, deployment.MaxReceiveCount);
+        return new LeasedTask(task, Encode(lease with { Reference = reference }), receives, deployment.MaxReceiveCount, message.MessageId);
     }
 
     public async ValueTask RenewAsync(LeasedTask task, TimeSpan visibility, CancellationToken cancellationToken = default)

@@ -23,6 +23,8 @@ public enum TaskDisposition
     AlreadyDone,
     /// <summary>The run had failed or been stopped: the step was cancelled, not run.</summary>
     Cancelled,
+    /// <summary>Another message of this fan-in step holds it: this one is a duplicate, deleted unrun.</summary>
+    Duplicate,
     /// <summary>The worker is stopping: the task goes back to the queue.</summary>
     Released,
     /// <summary>The task is not one this deployment can run: sent to the dead-letter queue.</summary>
@@ -96,7 +98,7 @@ public sealed class RemoteRunCoordinator
     /// became ready. A first delivery skips the look for an existing result (a request per step):
     /// results are written once, so the rare duplicate message runs the step again at most.
     /// </summary>
-    internal async Task<HandledTask> HandleAsync(StepTask task, AttemptRunner attempts, CancellationToken shutdown, bool redelivered = true)
+    internal async Task<HandledTask> HandleAsync(StepTask task, AttemptRunner attempts, CancellationToken shutdown, bool redelivered = true, string? messageId = null)
     {
         var run = await FindRunAsync(task.WorkflowId, task.RunId, shutdown).ConfigureAwait(false);
         if (run == null)
@@ -111,15 +113,14 @@ public sealed class RemoteRunCoordinator
                 $"Workflow '{task.WorkflowId}' ({run.Document.ContentHash}) has no {(task.Item != null ? "foreach " : "")}step '{task.Step}'.");
         }
         var handling = new Handling(task.Step + (task.Item is { } n ? "/" + n : ""));
-        var result = await HandleTaskAsync(run, step, task, attempts, handling, shutdown, redelivered).ConfigureAwait(false);
+        var result = await HandleTaskAsync(run, step, task, attempts, handling, shutdown, redelivered, messageId).ConfigureAwait(false);
         // What became ready goes out last, in batches: after every result and claim it follows from is written.
         await SendAsync(handling, shutdown).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<HandledTask> HandleTaskAsync(RemoteRun run, StepDefinition step, StepTask task, AttemptRunner attempts, Handling handling, CancellationToken shutdown, bool redelivered)
+    private async Task<HandledTask> HandleTaskAsync(RemoteRun run, StepDefinition step, StepTask task, AttemptRunner attempts, Handling handling, CancellationToken shutdown, bool redelivered, string? messageId)
     {
-
         // Redelivered after its result was written (the worker died before deleting the message):
         // the step does not run again, but what should have followed is done (it is idempotent).
         var done = redelivered ? await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false) : null;
@@ -136,6 +137,16 @@ public sealed class RemoteRunCoordinator
         {
             await AfterStepAsync(run, step, done, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
+        }
+        if (step.Needs.Count > 1 && messageId != null && !await TakeAsync(run, step.Name, messageId, shutdown).ConfigureAwait(false))
+        {
+            // A second message for this fan-in step (its claimant died between sending it and
+            // deleting its own task, and the redelivery sent it again): the first message's holder
+            // runs the step; this one is dropped, or follows up a result that already exists.
+            var finished = await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false);
+            if (finished == null) return new HandledTask(TaskDisposition.Duplicate, null, 0, "Another message of this step holds it.");
+            await AfterStepAsync(run, step, finished, handling, shutdown).ConfigureAwait(false);
+            return new HandledTask(TaskDisposition.AlreadyDone, finished.State, finished.Attempt, null);
         }
         if (await HaltAsync(run, shutdown).ConfigureAwait(false) is { } halt)
         {
@@ -368,6 +379,18 @@ public sealed class RemoteRunCoordinator
         if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(claimant), cancellationToken).ConfigureAwait(false)) return true;
         var holder = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
         return holder != null && Encoding.UTF8.GetString(holder) == claimant;
+    }
+
+    /// <summary>
+    /// True for the one message that may run a fan-in step: the first to take it, or a redelivery
+    /// of that same message (its worker died mid-step: at-least-once).
+    /// </summary>
+    private async Task<bool> TakeAsync(RemoteRun run, string step, string messageId, CancellationToken cancellationToken)
+    {
+        var key = run.Keys.Prefix + "taken/" + step;
+        if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(messageId), cancellationToken).ConfigureAwait(false)) return true;
+        var holder = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return holder != null && Encoding.UTF8.GetString(holder) == messageId;
     }
 
     private async Task EndIfDoneAsync(RemoteRun run, CancellationToken cancellationToken)

@@ -131,7 +131,7 @@ public sealed class RemoteWorker
         HandledTask handled;
         try
         {
-            handled = coordinator.HandleAsync(task, attempts, stop, redelivered: leased.ReceiveCount > 1).GetAwaiter().GetResult();
+            handled = coordinator.HandleAsync(task, attempts, stop, redelivered: leased.ReceiveCount > 1, leased.MessageId).GetAwaiter().GetResult();
         }
         catch (Exception e) when (!(e is OperationCanceledException && stop.IsCancellationRequested))
         {
@@ -176,7 +176,7 @@ public sealed class RemoteWorker
 
     private void Count(HandledTask handled)
     {
-        if (handled.Disposition == TaskDisposition.AlreadyDone) Interlocked.Increment(ref alreadyDone);
+        if (handled.Disposition is TaskDisposition.AlreadyDone or TaskDisposition.Duplicate) Interlocked.Increment(ref alreadyDone);
         else if (handled.Disposition == TaskDisposition.Cancelled) Interlocked.Increment(ref cancelled);
         else
         {

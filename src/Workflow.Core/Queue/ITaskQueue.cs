@@ -24,8 +24,10 @@ public sealed record StepTask(
 /// <summary>
 /// A task a worker holds; others cannot see it until the lease runs out or is released.
 /// <see cref="MaxReceives"/>: on the delivery that reaches it, a task that fails goes to the dead-letter queue.
+/// <see cref="MessageId"/> is the same for every delivery of one message, and differs between two
+/// messages of the same task.
 /// </summary>
-public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount, int MaxReceives = 1);
+public sealed record LeasedTask(StepTask Task, string LeaseId, int ReceiveCount, int MaxReceives = 1, string? MessageId = null);
 
 /// <summary>Step tasks with lease, renew, ack and dead-letter. Local: in-process. Cloud: SQS with a redrive policy.</summary>
 public interface ITaskQueue

@@ -11,11 +11,11 @@ namespace Workflow.Queue;
 /// </summary>
 public sealed class InProcessTaskQueue : ITaskQueue
 {
-    private readonly Channel<(StepTask Task, int Receives)> channel =
-        Channel.CreateUnbounded<(StepTask, int)>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+    private readonly Channel<(StepTask Task, int Receives, string Id)> channel =
+        Channel.CreateUnbounded<(StepTask, int, string)>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
 
     public ValueTask EnqueueAsync(StepTask task, CancellationToken cancellationToken = default) =>
-        channel.Writer.WriteAsync((task, 0), cancellationToken);
+        channel.Writer.WriteAsync((task, 0, Guid.NewGuid().ToString("N")), cancellationToken);
 
     public async ValueTask EnqueueManyAsync(System.Collections.Generic.IReadOnlyList<StepTask> tasks, CancellationToken cancellationToken = default)
     {
@@ -28,7 +28,7 @@ public sealed class InProcessTaskQueue : ITaskQueue
         {
             if (channel.Reader.TryRead(out var entry))
             {
-                return new LeasedTask(entry.Task, Guid.NewGuid().ToString("N"), entry.Receives + 1);
+                return new LeasedTask(entry.Task, Guid.NewGuid().ToString("N"), entry.Receives + 1, MessageId: entry.Id);
             }
         }
         return null;
@@ -39,7 +39,7 @@ public sealed class InProcessTaskQueue : ITaskQueue
     public ValueTask AckAsync(LeasedTask task, CancellationToken cancellationToken = default) => default;
 
     public ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default) =>
-        channel.Writer.WriteAsync((task.Task, task.ReceiveCount), cancellationToken);
+        channel.Writer.WriteAsync((task.Task, task.ReceiveCount, task.MessageId ?? Guid.NewGuid().ToString("N")), cancellationToken);
 
     public ValueTask DeadLetterAsync(LeasedTask task, string reason, CancellationToken cancellationToken = default)
     {

@@ -192,6 +192,39 @@ public sealed class RemoteRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_message_for_a_fan_in_step_does_not_run_it_again()
+    {
+        var workflow = await PublishAsync(Diamond);
+        var executor = Images(1);
+        var coordinator = Coordinator("a");
+        var attempts = new AttemptRunner(new Dictionary<StepKind, IStepExecutor> { [StepKind.Script] = executor }, _ => home.Root);
+        await coordinator.StartAsync(workflow, "r1", "null", "local");
+        // Run the queue dry by hand, keeping the join task to send it again as a second message.
+        StepTask? join = null;
+        using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            try
+            {
+                while (true)
+                {
+                    var leased = (await queue.LeaseAsync(TimeSpan.FromMinutes(1), drain.Token))!;
+                    if (leased.Task.Step == "join") join = leased.Task;
+                    await coordinator.HandleAsync(leased.Task, attempts, CancellationToken.None, redelivered: false, leased.MessageId);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        var duplicate = await Coordinator("b").HandleAsync(join!, attempts, CancellationToken.None, redelivered: false, messageId: "another-message");
+
+        Assert.Equal(TaskDisposition.AlreadyDone, duplicate.Disposition);
+        Assert.Single(executor.Of("join"));
+        Assert.Equal(RunState.Succeeded, (await coordinator.GetEndAsync("diamond-1.0.0", "r1"))!.State);
+    }
+
+    [Fact]
     public async Task A_step_that_keeps_failing_is_dead_lettered_and_a_redrive_after_the_fix_finishes_the_run()
     {
         var workflow = await PublishAsync(Diamond);
