@@ -231,6 +231,26 @@ public sealed class AwsTests : IDisposable
     }
 
     [Fact]
+    public void Stop_WorkflowRun_stops_a_run_in_a_region_its_workers_start_nothing_more_of_it()
+    {
+        using var session = new Session();
+        var folder = session.Workflow("fan", Yaml, Scripts);
+        session.Run($"Publish-Workflow '{folder}' -Region aws:us-east-1 -Bucket {Bucket()} | Out-Null");
+        var runId = (string)session.Run("(Start-WorkflowRun fan-1.0.0 -Region aws:us-east-1).RunId").Single().BaseObject;
+
+        // No worker yet: the stop is written, and the first worker to take the run's task ends it.
+        session.Run($"Stop-WorkflowRun {runId} -WarningAction SilentlyContinue -Confirm:$false");
+        var info = session.Run("Start-WorkflowWorker -Region aws:us-east-1 -MaxTasks 1 -Concurrency 1").Single();
+        var done = session.Run($"Wait-WorkflowRun {runId} -Timeout 60").Single();
+
+        Assert.Empty(session.Errors);
+        Assert.Equal(1, (int)info.Properties["Cancelled"].Value);
+        Assert.Equal("Cancelled", done.Properties["State"].Value.ToString());
+        Assert.Equal("The run was stopped.", done.Properties["Error"].Value);
+        Assert.Equal((0, 0), aws.Queue("workflow-fan-1_0_0"));
+    }
+
+    [Fact]
     public void A_queue_of_that_name_that_is_not_ours_is_refused_and_left_alone()
     {
         using var session = new Session();
