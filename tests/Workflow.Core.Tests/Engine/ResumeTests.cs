@@ -181,7 +181,9 @@ public sealed class ResumeTests : IDisposable
         await first.WhenStarted("s1").WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(400);
 
-        var engineB = home.Open(Resumer, new ScriptedExecutor());
+        // B judges A's run stale after 6 of its own beats: 1.5 s, so a loaded machine (the hosted
+        // tests run beside these) cannot make A's 50 ms beats look late.
+        var engineB = home.Open(Resumer with { Heartbeat = TimeSpan.FromMilliseconds(250) }, new ScriptedExecutor());
         var e = Assert.Throws<WorkflowException>(() => engineB.Resume(run.RunId));
 
         Assert.Equal("WorkflowRunOwnedElsewhere", e.ErrorId);
