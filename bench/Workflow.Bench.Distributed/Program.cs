@@ -81,7 +81,7 @@ var finished = 0;
 var done = new ManualResetEventSlim();
 using var stop = new CancellationTokenSource();
 var regions = Enumerable.Range(0, workers).Select(_ => Region()).ToList();
-foreach (var region in regions) region.Queue.Prefetch = Environment.GetEnvironmentVariable("BENCH_PREFETCH") is { } p ? int.Parse(p) : lanes;
+foreach (var region in regions) region.Queue.Prefetch = lanes; // as Start-WorkflowWorker sets it
 var threads = regions.Select((region, i) =>
 {
     var worker = new RemoteWorker(region.Coordinator(Path.Combine(root, "cache-" + i), "bench-" + i), region.Queue, new IStepExecutor[] { new NoOp() },

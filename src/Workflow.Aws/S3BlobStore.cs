@@ -104,22 +104,6 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         return keys;
     }
 
-    /// <summary>Lists the keys after <paramref name="startAfter"/> (S3 lists in key order): what is new since the last look.</summary>
-    public async Task<IReadOnlyList<string>> ListAfterAsync(string prefix, string? startAfter, CancellationToken cancellationToken = default)
-    {
-        var keys = new List<string>();
-        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, StartAfter = startAfter };
-        while (true)
-        {
-            Interlocked.Increment(ref requests);
-            var response = await s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
-            keys.AddRange((response.S3Objects ?? new List<S3Object>()).Select(o => o.Key));
-            if (response.IsTruncated != true) break;
-            request.ContinuationToken = response.NextContinuationToken;
-        }
-        return keys;
-    }
-
     public async Task DeleteAsync(string prefix, CancellationToken cancellationToken = default)
     {
         // A key or a folder: every key that starts with it.

@@ -64,17 +64,6 @@ public sealed class PackageCache
         }
         var file = Path.Combine(folder, "workflow.yml");
         var definition = WorkflowReader.Parse(File.ReadAllText(file), file, folder).EnsureValid();
-        var info = new WorkflowInfo
-        {
-            WorkflowId = definition.WorkflowId,
-            Name = definition.Name,
-            Version = definition.Version,
-            Description = definition.Description,
-            HomeRegion = definition.HomeRegion,
-            StepCount = definition.Steps.Count,
-            ContentHash = contentHash,
-            SourcePath = folder,
-        };
-        return new PublishedWorkflow(info, definition, folder);
+        return new PublishedWorkflow(WorkflowCatalog.Describe(definition, contentHash, folder), definition, folder);
     }
 }

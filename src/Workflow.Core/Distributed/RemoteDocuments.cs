@@ -33,6 +33,8 @@ public sealed class RemoteRunKeys
     public string ItemCount(string step) => Prefix + "foreach/" + step + ".json";
     /// <summary>The claim that lets exactly one finishing need start a step.</summary>
     public string Claim(string step) => Prefix + "claims/" + step;
+    /// <summary>Which message runs a fan-in step (so a duplicate message does not).</summary>
+    public string Taken(string step) => Prefix + "taken/" + step;
     public string Output(string step, int? item) => Prefix + "outputs/" + step + (item is { } i ? "/" + i : "") + ".json";
     public string LogsPrefix => Prefix + "logs/";
     public string Log(string step, int? item, int attempt) =>
@@ -89,4 +91,11 @@ internal static class RemoteJson
     }
 
     public static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    /// <summary>The document under <paramref name="key"/>, or null when there is none.</summary>
+    public static async System.Threading.Tasks.Task<T?> ReadAsync<T>(Blobs.IBlobStore blobs, string key, System.Threading.CancellationToken cancellationToken) where T : class
+    {
+        var bytes = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return bytes == null ? null : Read<T>(bytes, key);
+    }
 }

@@ -14,32 +14,6 @@ using Workflow.Queue;
 
 namespace Workflow.Distributed;
 
-/// <summary>What became of a task a remote worker handled.</summary>
-public enum TaskDisposition
-{
-    /// <summary>The step ran; its result is written and its successors enqueued.</summary>
-    Ran,
-    /// <summary>The result was already written (a redelivery): the step did not run again.</summary>
-    AlreadyDone,
-    /// <summary>The run had failed or been stopped: the step was cancelled, not run.</summary>
-    Cancelled,
-    /// <summary>Another message of this fan-in step holds it: this one is a duplicate, deleted unrun.</summary>
-    Duplicate,
-    /// <summary>The worker is stopping: the task goes back to the queue.</summary>
-    Released,
-    /// <summary>The task is not one this deployment can run: sent to the dead-letter queue.</summary>
-    DeadLettered,
-    /// <summary>
-    /// The step failed every attempt of its retry policy: the message goes back to the queue to be
-    /// delivered again, and to the dead-letter queue on its last delivery. The run waits; nothing is
-    /// marked Failed that a redrive could still finish.
-    /// </summary>
-    StepFailed,
-}
-
-/// <summary>The outcome of one handled task, for the worker's counts and its verbose lines.</summary>
-public sealed record HandledTask(TaskDisposition Disposition, StepState? State, int Attempt, string? Reason);
-
 /// <summary>
 /// Carries runs on through a blob store and task queues shared by many workers on many machines:
 /// the same readiness rule (<see cref="StepDecision"/>) and attempt loop as the local engine, with
@@ -82,7 +56,7 @@ public sealed class RemoteRunCoordinator
             throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
                 $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
         }
-        var run = new RemoteRun(document, workflow) { HaltCheckedAt = DateTime.UtcNow }; // new: nothing has halted it
+        var run = new RemoteRun(document, workflow, blobs, worker, halted: false);
         runs[runId] = run;
         var handling = new Handling("start");
         foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
@@ -123,10 +97,10 @@ public sealed class RemoteRunCoordinator
     {
         // Redelivered after its result was written (the worker died before deleting the message):
         // the step does not run again, but what should have followed is done (it is idempotent).
-        var done = redelivered ? await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false) : null;
+        var done = redelivered ? await run.ResultAsync(step.Name, shutdown).ConfigureAwait(false) : null;
         if (done == null && redelivered && task.Item is { } item)
         {
-            var itemDone = await ReadAsync<RemoteStepResult>(run.Keys.Item(step.Name, item), shutdown).ConfigureAwait(false);
+            var itemDone = await RemoteJson.ReadAsync<RemoteStepResult>(blobs, run.Keys.Item(step.Name, item), shutdown).ConfigureAwait(false);
             if (itemDone != null)
             {
                 await AfterItemAsync(run, step, handling, shutdown).ConfigureAwait(false);
@@ -138,19 +112,19 @@ public sealed class RemoteRunCoordinator
             await AfterStepAsync(run, step, done, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
         }
-        if (step.Needs.Count > 1 && messageId != null && !await TakeAsync(run, step.Name, messageId, shutdown).ConfigureAwait(false))
+        if (step.Needs.Count > 1 && messageId != null && !await run.HoldAsync(run.Keys.Taken(step.Name), messageId, shutdown).ConfigureAwait(false))
         {
             // A second message for this fan-in step (its claimant died between sending it and
             // deleting its own task, and the redelivery sent it again): the first message's holder
             // runs the step; this one is dropped, or follows up a result that already exists.
-            var finished = await ResultAsync(run, step.Name, shutdown).ConfigureAwait(false);
+            var finished = await run.ResultAsync(step.Name, shutdown).ConfigureAwait(false);
             if (finished == null) return new HandledTask(TaskDisposition.Duplicate, null, 0, "Another message of this step holds it.");
             await AfterStepAsync(run, step, finished, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, finished.State, finished.Attempt, null);
         }
-        if (await HaltAsync(run, shutdown).ConfigureAwait(false) is { } halt)
+        if (await run.HaltAsync(shutdown).ConfigureAwait(false) is { } halt)
         {
-            var cancelled = await WriteStepAsync(run, step.Name, StepState.Cancelled, task.FirstAttempt - 1, null, null, halt.Reason, shutdown).ConfigureAwait(false);
+            var cancelled = await run.WriteStepAsync(step.Name, StepState.Cancelled, task.FirstAttempt - 1, null, null, halt.Reason, shutdown).ConfigureAwait(false);
             await AfterStepAsync(run, step, cancelled, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.Cancelled, StepState.Cancelled, cancelled.Attempt, halt.Reason);
         }
@@ -188,18 +162,14 @@ public sealed class RemoteRunCoordinator
         }
         var state = outcome.Succeeded ? StepState.Succeeded : outcome.Cancelled ? StepState.Cancelled : StepState.Failed;
         var error = outcome.Error == null ? null : (task.Item is { } failedItem ? $"Item {failedItem}: {outcome.Error}" : outcome.Error);
-        var final = await WriteStepAsync(run, step.Name, state, outcome.Attempt, started, output, error, shutdown).ConfigureAwait(false);
+        var final = await run.WriteStepAsync(step.Name, state, outcome.Attempt, started, output, error, shutdown).ConfigureAwait(false);
         await AfterStepAsync(run, step, final, handling, shutdown).ConfigureAwait(false);
         return new HandledTask(TaskDisposition.Ran, final.State, outcome.Attempt, final.Error);
     }
 
-    /// <summary>The run's document, or null when there is none in the bucket.</summary>
-    public async Task<RemoteRunDocument?> GetRunAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
-        (await FindRunAsync(workflowId, runId, cancellationToken).ConfigureAwait(false))?.Document;
-
     /// <summary>The run's end, or null while it goes on.</summary>
     public Task<RemoteRunEnd?> GetEndAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
-        ReadAsync<RemoteRunEnd>(new RemoteRunKeys(workflowId, runId).End, cancellationToken);
+        RemoteJson.ReadAsync<RemoteRunEnd>(blobs, new RemoteRunKeys(workflowId, runId).End, cancellationToken);
 
     /// <summary>Asks every worker to start nothing more of the run; steps already running finish.</summary>
     public async Task StopAsync(string workflowId, string runId, CancellationToken cancellationToken = default)
@@ -212,7 +182,7 @@ public sealed class RemoteRunCoordinator
     {
         // The item that finds every item done completes the step; if two find it at once, the
         // conditional put of the step's result keeps one answer.
-        var count = await ReadAsync<ForeachCount>(run.Keys.ItemCount(step.Name), cancellationToken).ConfigureAwait(false);
+        var count = await RemoteJson.ReadAsync<ForeachCount>(blobs, run.Keys.ItemCount(step.Name), cancellationToken).ConfigureAwait(false);
         if (count == null) return;
         var keys = await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false);
         if (keys.Count < count.Count) return;
@@ -220,7 +190,7 @@ public sealed class RemoteRunCoordinator
         var attempt = 0;
         await ForEachAsync(Enumerable.Range(0, count.Count), async i =>
         {
-            var result = await ReadAsync<RemoteStepResult>(run.Keys.Item(step.Name, i), cancellationToken).ConfigureAwait(false);
+            var result = await RemoteJson.ReadAsync<RemoteStepResult>(blobs, run.Keys.Item(step.Name, i), cancellationToken).ConfigureAwait(false);
             if (result?.Output is { } stored)
             {
                 items[i] = JsonNode.Parse(await outputs.ResolveAsync(stored).ConfigureAwait(false));
@@ -229,7 +199,7 @@ public sealed class RemoteRunCoordinator
         }).ConfigureAwait(false);
         var json = new JsonArray(items).ToJsonString();
         var output = await outputs.ToStoredAsync(run.Keys.Output(step.Name, null), json).ConfigureAwait(false);
-        var final = await WriteStepAsync(run, step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken).ConfigureAwait(false);
+        var final = await run.WriteStepAsync(step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken).ConfigureAwait(false);
         await AfterStepAsync(run, step, final, handling, cancellationToken).ConfigureAwait(false);
     }
 
@@ -239,8 +209,7 @@ public sealed class RemoteRunCoordinator
         {
             var halt = new RemoteRunHalt(RunState.Failed, DateTimeOffset.UtcNow, $"Step '{step.Name}' failed: {result.Error}");
             await blobs.PutIfAbsentAsync(run.Keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
-            run.HaltCheckedAt = DateTime.MinValue; // read back the halt that won
-            await HaltAsync(run, cancellationToken).ConfigureAwait(false);
+            await run.HaltAsync(cancellationToken, fresh: true).ConfigureAwait(false); // read back the halt that won
         }
         var dependents = run.Dependents(step.Name);
         if (dependents.Count == 0)
@@ -258,7 +227,7 @@ public sealed class RemoteRunCoordinator
     {
         // A fan-in step with several needs this worker has not seen end: one LIST tells whether
         // they all have, where reading each (mostly not there yet) would cost a request apiece.
-        var unknown = step.Needs.Where(n => !run.Results.ContainsKey(n)).ToList();
+        var unknown = step.Needs.Where(n => !run.Knows(n)).ToList();
         if (unknown.Count > 1)
         {
             var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
@@ -267,26 +236,26 @@ public sealed class RemoteRunCoordinator
         var states = new Dictionary<string, StepState>();
         foreach (var need in step.Needs)
         {
-            var result = await ResultAsync(run, need, cancellationToken).ConfigureAwait(false);
+            var result = await run.ResultAsync(need, cancellationToken).ConfigureAwait(false);
             if (result == null) return; // another need is not final yet: its worker decides
             states[need] = result.State;
         }
         var verdict = StepDecision.Decide(step, states);
-        var halt = verdict == StepVerdict.Cancel ? null : await HaltAsync(run, cancellationToken).ConfigureAwait(false);
+        var halt = verdict == StepVerdict.Cancel ? null : await run.HaltAsync(cancellationToken).ConfigureAwait(false);
         if (halt != null) verdict = StepVerdict.Cancel;
         // Only a step with several needs can be made ready by two workers at once: it is claimed.
         // A step with one need is made ready by that need's task alone (again only if that task is
         // redelivered after a crash: at-least-once, as every step is).
-        if (step.Needs.Count > 1 && !await ClaimAsync(run, step.Name, handling.Claimant, cancellationToken).ConfigureAwait(false)) return;
+        if (step.Needs.Count > 1 && !await run.HoldAsync(run.Keys.Claim(step.Name), handling.Claimant, cancellationToken).ConfigureAwait(false)) return;
 
         RemoteStepResult? final = null;
         if (verdict == StepVerdict.Cancel)
         {
-            final = await WriteStepAsync(run, step.Name, StepState.Cancelled, 0, null, null, halt?.Reason ?? "A step it depends on failed.", cancellationToken).ConfigureAwait(false);
+            final = await run.WriteStepAsync(step.Name, StepState.Cancelled, 0, null, null, halt?.Reason ?? "A step it depends on failed.", cancellationToken).ConfigureAwait(false);
         }
         else if (verdict == StepVerdict.Skip)
         {
-            final = await WriteStepAsync(run, step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
+            final = await run.WriteStepAsync(step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -307,7 +276,7 @@ public sealed class RemoteRunCoordinator
         var read = step.If != null || step.Foreach != null ? run.Ancestors(step.Name) : step.Needs;
         foreach (var name in read)
         {
-            var result = await ResultAsync(run, name, cancellationToken).ConfigureAwait(false);
+            var result = await run.ResultAsync(name, cancellationToken).ConfigureAwait(false);
             var output = result?.Output == null ? null : JsonNode.Parse(await outputs.ResolveAsync(result.Output).ConfigureAwait(false));
             if (result?.State == StepState.Succeeded) scopeOutputs[name] = output;
             if (step.Needs.Contains(name)) needOutputs.Add(new(name, output));
@@ -319,7 +288,7 @@ public sealed class RemoteRunCoordinator
         {
             if (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope))
             {
-                return await WriteStepAsync(run, step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
+                return await run.WriteStepAsync(step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
             }
             if (step.Foreach == null)
             {
@@ -331,7 +300,7 @@ public sealed class RemoteRunCoordinator
                     $"Step '{step.Name}': foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
             if (items.Count == 0)
             {
-                return await WriteStepAsync(run, step.Name, StepState.Succeeded, 0, null, "[]", null, cancellationToken).ConfigureAwait(false);
+                return await run.WriteStepAsync(step.Name, StepState.Succeeded, 0, null, "[]", null, cancellationToken).ConfigureAwait(false);
             }
             await blobs.PutIfAbsentAsync(run.Keys.ItemCount(step.Name), RemoteJson.Bytes(new ForeachCount(items.Count)), cancellationToken).ConfigureAwait(false);
             var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false));
@@ -344,7 +313,7 @@ public sealed class RemoteRunCoordinator
         }
         catch (WorkflowException e)
         {
-            return await WriteStepAsync(run, step.Name, StepState.Failed, 0, null, null, e.Message, cancellationToken).ConfigureAwait(false);
+            return await run.WriteStepAsync(step.Name, StepState.Failed, 0, null, null, e.Message, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -369,93 +338,25 @@ public sealed class RemoteRunCoordinator
     private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>
         new(run.Document.RunId, run.Document.WorkflowId, step.Name, item, 1, shared, itemJson, region, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    /// <summary>
-    /// True for the one caller that may start the step: the first to claim it, or the same
-    /// claimant again (its earlier delivery died between claiming and enqueuing).
-    /// </summary>
-    private async Task<bool> ClaimAsync(RemoteRun run, string step, string claimant, CancellationToken cancellationToken)
-    {
-        var key = run.Keys.Claim(step);
-        if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(claimant), cancellationToken).ConfigureAwait(false)) return true;
-        var holder = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return holder != null && Encoding.UTF8.GetString(holder) == claimant;
-    }
-
-    /// <summary>
-    /// True for the one message that may run a fan-in step: the first to take it, or a redelivery
-    /// of that same message (its worker died mid-step: at-least-once).
-    /// </summary>
-    private async Task<bool> TakeAsync(RemoteRun run, string step, string messageId, CancellationToken cancellationToken)
-    {
-        var key = run.Keys.Prefix + "taken/" + step;
-        if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(messageId), cancellationToken).ConfigureAwait(false)) return true;
-        var holder = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return holder != null && Encoding.UTF8.GetString(holder) == messageId;
-    }
-
     private async Task EndIfDoneAsync(RemoteRun run, CancellationToken cancellationToken)
     {
         var finished = await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false);
         if (finished.Count < run.Workflow.Definition.Steps.Count) return;
-        run.HaltCheckedAt = DateTime.MinValue; // the run's end reads the halt as it is now
-        var halt = await HaltAsync(run, cancellationToken).ConfigureAwait(false);
+        var halt = await run.HaltAsync(cancellationToken, fresh: true).ConfigureAwait(false); // as it is now
         var state = halt?.State ?? RunState.Succeeded;
         await blobs.PutIfAbsentAsync(run.Keys.End, RemoteJson.Bytes(new RemoteRunEnd(state, DateTimeOffset.UtcNow, halt?.Reason)), cancellationToken).ConfigureAwait(false);
         runs.TryRemove(run.Document.RunId, out _);
     }
 
-    private async Task<RemoteStepResult> WriteStepAsync(RemoteRun run, string step, StepState state, int attempt, DateTimeOffset? started, string? output, string? error, CancellationToken cancellationToken)
-    {
-        var result = new RemoteStepResult(step, null, state, attempt, started, DateTimeOffset.UtcNow, output, error, worker);
-        var key = run.Keys.Step(step);
-        if (!await blobs.PutIfAbsentAsync(key, RemoteJson.Bytes(result), cancellationToken).ConfigureAwait(false))
-        {
-            result = await ReadAsync<RemoteStepResult>(key, cancellationToken).ConfigureAwait(false) ?? result;
-        }
-        run.Results[step] = result;
-        return result;
-    }
-
-    /// <summary>A step's result; results never change once written, so each worker reads one once.</summary>
-    private async Task<RemoteStepResult?> ResultAsync(RemoteRun run, string step, CancellationToken cancellationToken)
-    {
-        if (run.Results.TryGetValue(step, out var cached)) return cached;
-        var result = await ReadAsync<RemoteStepResult>(run.Keys.Step(step), cancellationToken).ConfigureAwait(false);
-        if (result != null) run.Results[step] = result;
-        return result;
-    }
-
-    /// <summary>
-    /// Why the run starts no more steps, or null. A halt is final, so it is kept once seen; its
-    /// absence is trusted for <see cref="HaltRecheck"/>, so a worker reads it about once a second per
-    /// run, not once per step: a stop or failure reaches other workers within that time.
-    /// </summary>
-    private async Task<RemoteRunHalt?> HaltAsync(RemoteRun run, CancellationToken cancellationToken)
-    {
-        if (run.Halt != null) return run.Halt;
-        if (DateTime.UtcNow - run.HaltCheckedAt < HaltRecheck) return null;
-        var halt = await ReadAsync<RemoteRunHalt>(run.Keys.Halt, cancellationToken).ConfigureAwait(false);
-        run.HaltCheckedAt = DateTime.UtcNow;
-        return run.Halt ??= halt;
-    }
-
-    private static readonly TimeSpan HaltRecheck = TimeSpan.FromSeconds(1);
-
     private async Task<RemoteRun?> FindRunAsync(string workflowId, string runId, CancellationToken cancellationToken)
     {
         if (runs.TryGetValue(runId, out var run) && run.Document.WorkflowId == workflowId) return run;
         var keys = new RemoteRunKeys(workflowId, runId);
-        var document = await ReadAsync<RemoteRunDocument>(keys.Run, cancellationToken).ConfigureAwait(false);
+        var document = await RemoteJson.ReadAsync<RemoteRunDocument>(blobs, keys.Run, cancellationToken).ConfigureAwait(false);
         if (document == null || document.WorkflowId != workflowId || document.RunId != runId) return null;
         var workflow = await packages.LoadAsync(workflowId, document.ContentHash, cancellationToken).ConfigureAwait(false);
-        run = new RemoteRun(document, workflow);
+        run = new RemoteRun(document, workflow, blobs, worker);
         return runs.GetOrAdd(runId, run);
-    }
-
-    private async Task<T?> ReadAsync<T>(string key, CancellationToken cancellationToken) where T : class
-    {
-        var bytes = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return bytes == null ? null : RemoteJson.Read<T>(bytes, key);
     }
 
     private static async Task ForEachAsync(IEnumerable<int> source, Func<int, Task> body)
@@ -477,49 +378,4 @@ public sealed class RemoteRunCoordinator
     }
 
     private sealed record ForeachCount(int Count);
-
-    /// <summary>What this worker knows of one run: its definition and the results it has read.</summary>
-    private sealed class RemoteRun
-    {
-        private readonly Dictionary<string, List<StepDefinition>> dependents = new();
-
-        public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow)
-        {
-            Document = document;
-            Workflow = workflow;
-            Keys = new RemoteRunKeys(document.WorkflowId, document.RunId);
-            Input = JsonNode.Parse(document.ArgumentJson);
-            foreach (var step in workflow.Definition.Steps)
-            {
-                dependents[step.Name] = new List<StepDefinition>();
-            }
-            foreach (var step in workflow.Definition.Steps)
-            {
-                foreach (var need in step.Needs) dependents[need].Add(step);
-            }
-        }
-
-        public RemoteRunDocument Document { get; }
-        public PublishedWorkflow Workflow { get; }
-        public RemoteRunKeys Keys { get; }
-        public JsonNode? Input { get; }
-        public ConcurrentDictionary<string, RemoteStepResult> Results { get; } = new();
-        public RemoteRunHalt? Halt { get; set; }
-        public DateTime HaltCheckedAt { get; set; } = DateTime.MinValue;
-
-        public IReadOnlyList<StepDefinition> Dependents(string step) => dependents[step];
-
-        public IReadOnlyList<string> Ancestors(string step)
-        {
-            var seen = new HashSet<string>();
-            var pending = new Stack<string>(Workflow.Definition.FindStep(step)!.Needs);
-            while (pending.Count > 0)
-            {
-                var name = pending.Pop();
-                if (!seen.Add(name)) continue;
-                foreach (var need in Workflow.Definition.FindStep(name)!.Needs) pending.Push(need);
-            }
-            return seen.ToList();
-        }
-    }
 }

@@ -102,7 +102,7 @@ public sealed class RemoteWorker
             }
             catch (Exception e)
             {
-                backoff = Wait(ref backoff, random, report, $"Cannot lease a task: {e.Message}", leasing.Token);
+                Wait(ref backoff, random, report, $"Cannot lease a task: {e.Message}", leasing.Token);
                 continue;
             }
             if (leased == null) return;
@@ -187,14 +187,13 @@ public sealed class RemoteWorker
     }
 
     /// <summary>Waits out a backend error: exponential backoff with jitter, up to 20 s.</summary>
-    private TimeSpan Wait(ref TimeSpan backoff, Random random, Action<WorkerEvent>? report, string warning, CancellationToken token)
+    private void Wait(ref TimeSpan backoff, Random random, Action<WorkerEvent>? report, string warning, CancellationToken token)
     {
         Interlocked.Increment(ref errors);
         backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
         var delay = TimeSpan.FromMilliseconds(backoff.TotalMilliseconds * (0.5 + random.NextDouble() / 2));
         report?.Invoke(new WorkerEvent(null, null, TimeSpan.Zero, TimeSpan.Zero, $"{warning} Retrying in {delay.TotalSeconds:0.0} s."));
         token.WaitHandle.WaitOne(delay);
-        return backoff;
     }
 
     private void Try(Func<ValueTask> call)

@@ -54,17 +54,9 @@ public sealed class WorkflowCatalog
                 definition.WorkflowId);
         }
         await UploadPackageAsync(blobs, folder, definition.WorkflowId, hash).ConfigureAwait(false);
-        var info = new WorkflowInfo
+        var info = Describe(definition, hash, folder) with
         {
-            WorkflowId = definition.WorkflowId,
-            Name = definition.Name,
-            Version = definition.Version,
-            Description = definition.Description,
-            HomeRegion = definition.HomeRegion,
-            StepCount = definition.Steps.Count,
-            ContentHash = hash,
             PublishedAt = DateTimeOffset.UtcNow,
-            SourcePath = folder,
             DefinitionText = File.ReadAllText(definition.SourceFile),
         };
         store.SaveWorkflow(info);
@@ -74,6 +66,19 @@ public sealed class WorkflowCatalog
         }
         return Get(info.WorkflowId); // as stored (times to the millisecond), so a second publish returns the same
     }
+
+    /// <summary>The record of a workflow definition whose package has this hash and lives in this folder.</summary>
+    public static WorkflowInfo Describe(WorkflowDefinition definition, string contentHash, string folder) => new()
+    {
+        WorkflowId = definition.WorkflowId,
+        Name = definition.Name,
+        Version = definition.Version,
+        Description = definition.Description,
+        HomeRegion = definition.HomeRegion,
+        StepCount = definition.Steps.Count,
+        ContentHash = contentHash,
+        SourcePath = folder,
+    };
 
     /// <summary>
     /// Uploads the workflow folder under <c>packages/&lt;id&gt;/&lt;hash&gt;/</c>. Content-addressed: when

@@ -47,6 +47,16 @@ public abstract class AwsCmdlet : WorkflowCmdlet
             .Select(d => JsonSerializer.Deserialize<AwsDeployment>(d.RecordJson, DeploymentDirectory.Json)!)
             .ToList();
 
+    /// <summary>Deployments of these workflows (all when null), optionally in one region.</summary>
+    internal IEnumerable<AwsDeployment> DeploymentsOf(string[]? workflowIds, string? region) =>
+        workflowIds == null ? Deployments(null, region) : workflowIds.SelectMany(id => Deployments(id, region));
+
+    /// <summary>The workflow's deployment in the region; WorkflowNotDeployed when this store has none.</summary>
+    internal AwsDeployment Deployment(string workflowId, string region) =>
+        Deployments(workflowId, region).FirstOrDefault()
+            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
+                $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
+
     internal static string Qualified(string region) => AwsConnection.IsAws(region) ? region : AwsConnection.Prefix + region;
 
     internal string PackageCacheFolder => Path.Combine(Engine.Home, "cache", "packages");
@@ -60,9 +70,7 @@ public abstract class AwsCmdlet : WorkflowCmdlet
     /// </summary>
     internal WorkflowRun WaitRemote(WorkflowRun run, System.Threading.CancellationToken cancellationToken)
     {
-        var deployment = Deployments(run.WorkflowId, run.Owner).FirstOrDefault()
-            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
-                $"Run '{run.RunId}' runs in {run.Owner}, where this store has no deployment of '{run.WorkflowId}'. Publish it there with Publish-Workflow -Region {run.Owner}.", run.RunId);
+        var deployment = Deployment(run.WorkflowId, run.Owner!);
         using var region = OpenRegion(deployment.Region, deployment.Bucket);
         var keys = new RemoteRunKeys(run.WorkflowId, run.RunId);
         var steps = Math.Max(1, run.Steps.Count);

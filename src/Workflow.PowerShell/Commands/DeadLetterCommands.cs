@@ -26,7 +26,7 @@ public sealed class GetWorkflowDeadLetterCommand : AwsCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var deployment in (WorkflowId ?? new string[] { null! }).SelectMany(id => Deployments(id, Region)))
+        foreach (var deployment in DeploymentsOf(WorkflowId, Region))
         {
             ForItem(() =>
             {
@@ -76,7 +76,7 @@ public sealed class RestoreWorkflowDeadLetterCommand : AwsCmdlet
             piped.AddRange(InputObject);
             return;
         }
-        foreach (var deployment in WorkflowId.SelectMany(id => Deployments(id, Region)))
+        foreach (var deployment in DeploymentsOf(WorkflowId, Region))
         {
             ForItem(() => Restore(deployment, letter => RunId == null || letter.RunId == RunId));
         }

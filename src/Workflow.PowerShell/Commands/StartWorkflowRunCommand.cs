@@ -59,9 +59,7 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
     {
         Engine.Catalog.Get(WorkflowId);
         Workflow.Aws.AwsConnection.CheckRegion(region);
-        var deployment = System.Linq.Enumerable.FirstOrDefault(Deployments(WorkflowId, region))
-            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
-                $"Workflow '{WorkflowId}' is not deployed to {region}. Publish it there first: Publish-Workflow <folder> -Region {region}.", WorkflowId);
+        var deployment = Deployment(WorkflowId, region);
         using var aws = OpenRegion(region, deployment.Bucket);
         var workflow = new Workflow.Distributed.PackageCache(aws.Blobs, PackageCacheFolder).LoadAsync(WorkflowId, deployment.ContentHash, Cancellation).GetAwaiter().GetResult();
         var run = new WorkflowRun

@@ -45,9 +45,7 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
     /// <summary>Writes the run's halt to its bucket, then waits up to 10 s for its workers to end it.</summary>
     private WorkflowRun StopRemote(WorkflowRun run)
     {
-        var deployment = System.Linq.Enumerable.FirstOrDefault(Deployments(run.WorkflowId, run.Owner))
-            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
-                $"Run '{run.RunId}' runs in {run.Owner}, where this store has no deployment of '{run.WorkflowId}'.", run.RunId);
+        var deployment = Deployment(run.WorkflowId, run.Owner!);
         using (var region = OpenRegion(deployment.Region, deployment.Bucket))
         {
             region.Coordinator(PackageCacheFolder, "session").StopAsync(run.WorkflowId, run.RunId, Cancellation).GetAwaiter().GetResult();

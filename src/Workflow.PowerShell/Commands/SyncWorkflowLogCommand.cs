@@ -23,9 +23,7 @@ public sealed class SyncWorkflowLogCommand : AwsCmdlet
 
     protected override void ProcessRecord()
     {
-        var deployments = (WorkflowId ?? new string[] { null! })
-            .SelectMany(id => Deployments(id, Region))
-            .ToList();
+        var deployments = DeploymentsOf(WorkflowId, Region).ToList();
         var index = 0;
         foreach (var deployment in deployments)
         {

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Workflow.Blobs;
+using Workflow.Engine;
+using Workflow.Model;
+
+namespace Workflow.Distributed;
+
+/// <summary>
+/// One remote run as a worker sees it: its definition, and its state objects in the bucket, read
+/// and written here. Results and halts never change once written, so what is read once is kept.
+/// </summary>
+internal sealed class RemoteRun
+{
+    /// <summary>How long the absence of a halt is trusted: a stop or failure reaches other workers within it.</summary>
+    private static readonly TimeSpan HaltRecheck = TimeSpan.FromSeconds(1);
+    private readonly Dictionary<string, List<StepDefinition>> dependents = new();
+    private readonly ConcurrentDictionary<string, RemoteStepResult> results = new();
+    private readonly IBlobStore blobs;
+    private readonly string worker;
+    private RemoteRunHalt? halt;
+    private DateTime haltCheckedAt = DateTime.MinValue;
+
+    /// <param name="halted">False for a run this worker has just created: nothing can have halted it.</param>
+    public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow, IBlobStore blobs, string worker, bool? halted = null)
+    {
+        Document = document;
+        Workflow = workflow;
+        this.blobs = blobs;
+        this.worker = worker;
+        if (halted == false) haltCheckedAt = DateTime.UtcNow;
+        Keys = new RemoteRunKeys(document.WorkflowId, document.RunId);
+        Input = JsonNode.Parse(document.ArgumentJson);
+        foreach (var step in workflow.Definition.Steps)
+        {
+            dependents[step.Name] = new List<StepDefinition>();
+        }
+        foreach (var step in workflow.Definition.Steps)
+        {
+            foreach (var need in step.Needs) dependents[need].Add(step);
+        }
+    }
+
+    public RemoteRunDocument Document { get; }
+    public PublishedWorkflow Workflow { get; }
+    public RemoteRunKeys Keys { get; }
+    public JsonNode? Input { get; }
+
+    public IReadOnlyList<StepDefinition> Dependents(string step) => dependents[step];
+
+    /// <summary>Whether this worker has read the step's result already (no request needed).</summary>
+    public bool Knows(string step) => results.ContainsKey(step);
+
+    /// <summary>Every step the step needs, directly or through other needs.</summary>
+    public IReadOnlyList<string> Ancestors(string step)
+    {
+        var seen = new HashSet<string>();
+        var pending = new Stack<string>(Workflow.Definition.FindStep(step)!.Needs);
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (!seen.Add(name)) continue;
+            foreach (var need in Workflow.Definition.FindStep(name)!.Needs) pending.Push(need);
+        }
+        return seen.ToList();
+    }
+
+    /// <summary>A step's result, or null while it has none.</summary>
+    public async Task<RemoteStepResult?> ResultAsync(string step, CancellationToken cancellationToken)
+    {
+        if (results.TryGetValue(step, out var cached)) return cached;
+        var result = await RemoteJson.ReadAsync<RemoteStepResult>(blobs, Keys.Step(step), cancellationToken).ConfigureAwait(false);
+        if (result != null) results[step] = result;
+        return result;
+    }
+
+    /// <summary>Writes the step's result unless one is there; either way, the result that stands.</summary>
+    public async Task<RemoteStepResult> WriteStepAsync(string step, StepState state, int attempt, DateTimeOffset? started, string? output, string? error, CancellationToken cancellationToken)
+    {
+        var result = new RemoteStepResult(step, null, state, attempt, started, DateTimeOffset.UtcNow, output, error, worker);
+        var key = Keys.Step(step);
+        if (!await blobs.PutIfAbsentAsync(key, RemoteJson.Bytes(result), cancellationToken).ConfigureAwait(false))
+        {
+            result = await RemoteJson.ReadAsync<RemoteStepResult>(blobs, key, cancellationToken).ConfigureAwait(false) ?? result;
+        }
+        results[step] = result;
+        return result;
+    }
+
+    /// <summary>
+    /// Why the run starts no more steps, or null. Its absence is trusted for a second, so a worker
+    /// reads it about once a second per run, not once per step; <paramref name="fresh"/> reads it now.
+    /// </summary>
+    public async Task<RemoteRunHalt?> HaltAsync(CancellationToken cancellationToken, bool fresh = false)
+    {
+        if (halt != null) return halt;
+        if (!fresh && DateTime.UtcNow - haltCheckedAt < HaltRecheck) return null;
+        var read = await RemoteJson.ReadAsync<RemoteRunHalt>(blobs, Keys.Halt, cancellationToken).ConfigureAwait(false);
+        haltCheckedAt = DateTime.UtcNow;
+        return halt ??= read;
+    }
+
+    /// <summary>
+    /// True for the one holder of <paramref name="key"/>: the first to write it, or the same holder
+    /// again (its earlier delivery died after writing it). Claims and takes are both this.
+    /// </summary>
+    public async Task<bool> HoldAsync(string key, string holder, CancellationToken cancellationToken)
+    {
+        if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(holder), cancellationToken).ConfigureAwait(false)) return true;
+        var current = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return current != null && Encoding.UTF8.GetString(current) == holder;
+    }
+}
