@@ -174,6 +174,7 @@ public sealed class AwsRegion : IDisposable
             $"SQS queue {deployment.QueueUrl}",
             $"SQS dead-letter queue {deployment.DeadLetterQueueUrl}",
             $"s3://{Bucket}/packages/{workflowId}/",
+            $"s3://{Bucket}/{RemoteRunKeys.HaltNoticesPrefix(workflowId)}",
             $"s3://{Bucket}/{AwsDeployment.Key(workflowId)}",
         };
     }
@@ -195,6 +196,7 @@ public sealed class AwsRegion : IDisposable
                 }
             }
             await Blobs.DeleteAsync($"packages/{workflowId}/", cancellationToken).ConfigureAwait(false);
+            await Blobs.DeleteAsync(RemoteRunKeys.HaltNoticesPrefix(workflowId), cancellationToken).ConfigureAwait(false);
             await Blobs.DeleteAsync(AwsDeployment.Key(workflowId), cancellationToken).ConfigureAwait(false);
             Deployments.Invalidate();
             return 0;

@@ -123,6 +123,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         BucketName = Bucket,
         Key = key,
         InputStream = new MemoryStream(content, writable: false),
+        UseChunkEncoding = false, // the content is in memory: one signature, not one per chunk
         ContentType = key.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream",
     };
 }

@@ -17,7 +17,15 @@ public sealed class RemoteRunKeys
     public RemoteRunKeys(string workflowId, string runId)
     {
         Prefix = $"runs/{workflowId}/{runId}/";
+        HaltNotice = HaltNoticesPrefix(workflowId) + runId + ".json";
     }
+
+    /// <summary>
+    /// Where the notices of a workflow's halted runs are: one LIST there tells a worker every run it
+    /// must start no more steps of (see <see cref="HaltNotices"/>). Outside the runs' prefixes, so
+    /// a run's own objects are only its own.
+    /// </summary>
+    public static string HaltNoticesPrefix(string workflowId) => $"halts/{workflowId}/";
 
     public string Prefix { get; }
     /// <summary>The run's definition: workflow, package hash, argument. Written by Start-WorkflowRun.</summary>
@@ -26,6 +34,8 @@ public sealed class RemoteRunKeys
     public string End => Prefix + "end.json";
     /// <summary>Present once the run must not start more steps: a step failed or the run was stopped.</summary>
     public string Halt => Prefix + "halt.json";
+    /// <summary>Written after <see cref="Halt"/>, removed when the run ends: the halt as workers look for it.</summary>
+    public string HaltNotice { get; }
     public string StepsPrefix => Prefix + "steps/";
     public string Step(string step) => StepsPrefix + step + ".json";
     public string ItemsPrefix(string step) => Prefix + "items/" + step + "/";

@@ -18,23 +18,20 @@ namespace Workflow.Distributed;
 /// </summary>
 internal sealed class RemoteRun
 {
-    /// <summary>How long the absence of a halt is trusted: a stop or failure reaches other workers within it.</summary>
-    private static readonly TimeSpan HaltRecheck = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, List<StepDefinition>> dependents = new();
     private readonly ConcurrentDictionary<string, RemoteStepResult> results = new();
     private readonly IBlobStore blobs;
     private readonly string worker;
+    private readonly HaltNotices notices;
     private RemoteRunHalt? halt;
-    private DateTime haltCheckedAt = DateTime.MinValue;
 
-    /// <param name="halted">False for a run this worker has just created: nothing can have halted it.</param>
-    public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow, IBlobStore blobs, string worker, bool? halted = null)
+    public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow, IBlobStore blobs, string worker, HaltNotices notices)
     {
         Document = document;
         Workflow = workflow;
         this.blobs = blobs;
         this.worker = worker;
-        if (halted == false) haltCheckedAt = DateTime.UtcNow;
+        this.notices = notices;
         Keys = new RemoteRunKeys(document.WorkflowId, document.RunId);
         Input = JsonNode.Parse(document.ArgumentJson);
         foreach (var step in workflow.Definition.Steps)
@@ -94,25 +91,25 @@ internal sealed class RemoteRun
     }
 
     /// <summary>
-    /// Why the run starts no more steps, or null. Its absence is trusted for a second, so a worker
-    /// reads it about once a second per run, not once per step; <paramref name="fresh"/> reads it now.
+    /// Why the run starts no more steps, or null. Its absence is learnt from the workflow's halt
+    /// notices, up to a second old; <paramref name="fresh"/> reads the run's halt now.
     /// </summary>
     public async Task<RemoteRunHalt?> HaltAsync(CancellationToken cancellationToken, bool fresh = false)
     {
         if (halt != null) return halt;
-        if (!fresh && DateTime.UtcNow - haltCheckedAt < HaltRecheck) return null;
-        var read = await RemoteJson.ReadAsync<RemoteRunHalt>(blobs, Keys.Halt, cancellationToken).ConfigureAwait(false);
-        haltCheckedAt = DateTime.UtcNow;
-        return halt ??= read;
+        if (!fresh && !await notices.HasAsync(Keys, cancellationToken).ConfigureAwait(false)) return null;
+        return halt ??= await RemoteJson.ReadAsync<RemoteRunHalt>(blobs, Keys.Halt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// True for the one holder of <paramref name="key"/>: the first to write it, or the same holder
-    /// again (its earlier delivery died after writing it). Claims and takes are both this.
+    /// again when <paramref name="mayHoldAlready"/> (a redelivery whose earlier delivery died after
+    /// writing it). Claims and takes are both this.
     /// </summary>
-    public async Task<bool> HoldAsync(string key, string holder, CancellationToken cancellationToken)
+    public async Task<bool> HoldAsync(string key, string holder, bool mayHoldAlready, CancellationToken cancellationToken)
     {
         if (await blobs.PutIfAbsentAsync(key, Encoding.UTF8.GetBytes(holder), cancellationToken).ConfigureAwait(false)) return true;
+        if (!mayHoldAlready) return false;
         var current = await blobs.GetAsync(key, cancellationToken).ConfigureAwait(false);
         return current != null && Encoding.UTF8.GetString(current) == holder;
     }

@@ -29,6 +29,7 @@ public sealed class RemoteRunCoordinator
     private readonly OutputStorage outputs;
     private readonly string worker;
     private readonly ConcurrentDictionary<string, RemoteRun> runs = new();
+    private readonly ConcurrentDictionary<string, HaltNotices> notices = new();
 
     /// <param name="blobs">The blob store of the deployment's region: packages and run state.</param>
     /// <param name="queueOf">The task queue of a region.</param>
@@ -56,9 +57,9 @@ public sealed class RemoteRunCoordinator
             throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
                 $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
         }
-        var run = new RemoteRun(document, workflow, blobs, worker, halted: false);
+        var run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(document.WorkflowId));
         runs[runId] = run;
-        var handling = new Handling("start");
+        var handling = new Handling("start", redelivered: false);
         foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
         {
             await DispatchAsync(run, step, handling, cancellationToken).ConfigureAwait(false);
@@ -86,7 +87,7 @@ public sealed class RemoteRunCoordinator
             return new HandledTask(TaskDisposition.DeadLettered, null, 0,
                 $"Workflow '{task.WorkflowId}' ({run.Document.ContentHash}) has no {(task.Item != null ? "foreach " : "")}step '{task.Step}'.");
         }
-        var handling = new Handling(task.Step + (task.Item is { } n ? "/" + n : ""));
+        var handling = new Handling(task.Step + (task.Item is { } n ? "/" + n : ""), redelivered);
         var result = await HandleTaskAsync(run, step, task, attempts, handling, shutdown, redelivered, messageId).ConfigureAwait(false);
         // What became ready goes out last, in batches: after every result and claim it follows from is written.
         await SendAsync(handling, shutdown).ConfigureAwait(false);
@@ -112,7 +113,7 @@ public sealed class RemoteRunCoordinator
             await AfterStepAsync(run, step, done, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
         }
-        if (step.Needs.Count > 1 && messageId != null && !await run.HoldAsync(run.Keys.Taken(step.Name), messageId, shutdown).ConfigureAwait(false))
+        if (step.Needs.Count > 1 && messageId != null && !await run.HoldAsync(run.Keys.Taken(step.Name), messageId, redelivered, shutdown).ConfigureAwait(false))
         {
             // A second message for this fan-in step (its claimant died between sending it and
             // deleting its own task, and the redelivery sent it again): the first message's holder
@@ -172,10 +173,14 @@ public sealed class RemoteRunCoordinator
         RemoteJson.ReadAsync<RemoteRunEnd>(blobs, new RemoteRunKeys(workflowId, runId).End, cancellationToken);
 
     /// <summary>Asks every worker to start nothing more of the run; steps already running finish.</summary>
-    public async Task StopAsync(string workflowId, string runId, CancellationToken cancellationToken = default)
+    public Task StopAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
+        HaltAsync(new RemoteRunKeys(workflowId, runId), new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped."), cancellationToken);
+
+    /// <summary>Halts the run unless it is halted already, then posts the notice workers look for.</summary>
+    private async Task HaltAsync(RemoteRunKeys keys, RemoteRunHalt halt, CancellationToken cancellationToken)
     {
-        var keys = new RemoteRunKeys(workflowId, runId);
-        await blobs.PutIfAbsentAsync(keys.Halt, RemoteJson.Bytes(new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped.")), cancellationToken).ConfigureAwait(false);
+        await blobs.PutIfAbsentAsync(keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
+        await blobs.PutAsync(keys.HaltNotice, Array.Empty<byte>(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task AfterItemAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
@@ -208,14 +213,14 @@ public sealed class RemoteRunCoordinator
         if (result.State == StepState.Failed)
         {
             var halt = new RemoteRunHalt(RunState.Failed, DateTimeOffset.UtcNow, $"Step '{step.Name}' failed: {result.Error}");
-            await blobs.PutIfAbsentAsync(run.Keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
+            await HaltAsync(run.Keys, halt, cancellationToken).ConfigureAwait(false);
             await run.HaltAsync(cancellationToken, fresh: true).ConfigureAwait(false); // read back the halt that won
         }
         var dependents = run.Dependents(step.Name);
         if (dependents.Count == 0)
         {
             // The last step of a run to become final has no dependents: only then can the run end.
-            await EndIfDoneAsync(run, cancellationToken).ConfigureAwait(false);
+            await EndIfDoneAsync(run, step, cancellationToken).ConfigureAwait(false);
         }
         foreach (var dependent in dependents)
         {
@@ -246,7 +251,7 @@ public sealed class RemoteRunCoordinator
         // Only a step with several needs can be made ready by two workers at once: it is claimed.
         // A step with one need is made ready by that need's task alone (again only if that task is
         // redelivered after a crash: at-least-once, as every step is).
-        if (step.Needs.Count > 1 && !await run.HoldAsync(run.Keys.Claim(step.Name), handling.Claimant, cancellationToken).ConfigureAwait(false)) return;
+        if (step.Needs.Count > 1 && !await run.HoldAsync(run.Keys.Claim(step.Name), handling.Claimant, handling.Redelivered, cancellationToken).ConfigureAwait(false)) return;
 
         RemoteStepResult? final = null;
         if (verdict == StepVerdict.Cancel)
@@ -329,24 +334,38 @@ public sealed class RemoteRunCoordinator
     /// <summary>Who is dispatching (the claimant of the claims it makes) and the tasks it has made ready.</summary>
     private sealed class Handling
     {
-        public Handling(string claimant) => Claimant = claimant;
+        public Handling(string claimant, bool redelivered)
+        {
+            Claimant = claimant;
+            Redelivered = redelivered;
+        }
 
         public string Claimant { get; }
+        /// <summary>An earlier delivery of this task may have made claims already.</summary>
+        public bool Redelivered { get; }
         public List<StepTask> Outbox { get; } = new();
     }
 
     private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>
         new(run.Document.RunId, run.Document.WorkflowId, step.Name, item, 1, shared, itemJson, region, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    private async Task EndIfDoneAsync(RemoteRun run, CancellationToken cancellationToken)
+    private async Task EndIfDoneAsync(RemoteRun run, StepDefinition last, CancellationToken cancellationToken)
     {
-        var finished = await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false);
-        if (finished.Count < run.Workflow.Definition.Steps.Count) return;
+        // A step's result is written only after its needs' results, so the step's ancestors are
+        // final: when they and it are every step (a workflow that ends in one step), no LIST.
+        if (run.Ancestors(last.Name).Count + 1 < run.Workflow.Definition.Steps.Count)
+        {
+            var finished = await blobs.ListAsync(run.Keys.StepsPrefix, cancellationToken).ConfigureAwait(false);
+            if (finished.Count < run.Workflow.Definition.Steps.Count) return;
+        }
         var halt = await run.HaltAsync(cancellationToken, fresh: true).ConfigureAwait(false); // as it is now
         var state = halt?.State ?? RunState.Succeeded;
         await blobs.PutIfAbsentAsync(run.Keys.End, RemoteJson.Bytes(new RemoteRunEnd(state, DateTimeOffset.UtcNow, halt?.Reason)), cancellationToken).ConfigureAwait(false);
+        if (halt != null) await blobs.DeleteAsync(run.Keys.HaltNotice, cancellationToken).ConfigureAwait(false);
         runs.TryRemove(run.Document.RunId, out _);
     }
+
+    private HaltNotices NoticesOf(string workflowId) => notices.GetOrAdd(workflowId, id => new HaltNotices(blobs, id));
 
     private async Task<RemoteRun?> FindRunAsync(string workflowId, string runId, CancellationToken cancellationToken)
     {
@@ -355,7 +374,7 @@ public sealed class RemoteRunCoordinator
         var document = await RemoteJson.ReadAsync<RemoteRunDocument>(blobs, keys.Run, cancellationToken).ConfigureAwait(false);
         if (document == null || document.WorkflowId != workflowId || document.RunId != runId) return null;
         var workflow = await packages.LoadAsync(workflowId, document.ContentHash, cancellationToken).ConfigureAwait(false);
-        run = new RemoteRun(document, workflow, blobs, worker);
+        run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(workflowId));
         return runs.GetOrAdd(runId, run);
     }
 

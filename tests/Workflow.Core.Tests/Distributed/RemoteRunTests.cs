@@ -271,6 +271,30 @@ public sealed class RemoteRunTests : IDisposable
         Assert.Empty(executor.Of("join"));
         var join = (await bucket.GetAsync("runs/diamond-1.0.0/r1/steps/join.json"))!;
         Assert.Contains("\"Cancelled\"", System.Text.Encoding.UTF8.GetString(join), StringComparison.Ordinal);
+        Assert.Empty(await bucket.ListAsync("halts/diamond-1.0.0/")); // the run ended: its halt notice went
+    }
+
+    [Fact]
+    public async Task A_stopped_run_starts_no_more_steps_and_its_halt_notice_goes_when_it_ends()
+    {
+        var workflow = await PublishAsync(Diamond);
+        await Coordinator("starter").StartAsync(workflow, "r1", "null", "local");
+        await Coordinator("stopper").StopAsync("diamond-1.0.0", "r1");
+        Assert.Equal(new[] { "halts/diamond-1.0.0/r1.json" }, await bucket.ListAsync("halts/diamond-1.0.0/"));
+
+        var executor = Images(2);
+        var coordinator = Coordinator("worker");
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => new RemoteWorker(coordinator, queue, new IStepExecutor[] { executor }, new RemoteWorkerOptions { Concurrency = 2, WorkFolder = home.Root }).Run(null, stop.Token));
+        var end = await EndAsync(coordinator, "diamond-1.0.0", "r1");
+        stop.Cancel();
+        await running;
+
+        Assert.Equal(RunState.Cancelled, end.State);
+        Assert.Equal("The run was stopped.", end.Error);
+        Assert.Empty(executor.Of("split"));
+        Assert.Equal(5, (await bucket.ListAsync("runs/diamond-1.0.0/r1/steps/")).Count); // every step final: Cancelled
+        Assert.Empty(await bucket.ListAsync("halts/diamond-1.0.0/"));
     }
 
     [Fact]
