@@ -189,6 +189,19 @@ public sealed class AwsTests : IDisposable
     }
 
     [Fact]
+    public void A_region_that_fails_does_not_keep_the_next_from_its_deployment()
+    {
+        using var session = new Session();
+        var folder = session.Workflow("fan", Yaml, Scripts);
+        var published = session.Run($"Publish-Workflow '{folder}' -Region aws:moon-1, aws:us-east-1 -Bucket {Bucket()}");
+
+        var error = Assert.Single(session.Errors);
+        Assert.Equal("AwsRegionUnknown", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("fan-1.0.0", Assert.Single(published).Properties["WorkflowId"].Value);
+        Assert.Equal("local, aws:us-east-1", session.Run("(Get-Workflow fan-1.0.0).Regions").Single().ToString());
+    }
+
+    [Fact]
     public void Missing_credentials_give_a_clear_error()
     {
         using var session = new Session();

@@ -26,12 +26,16 @@ public abstract class AwsCmdlet : WorkflowCmdlet
     [Parameter]
     public string? Bucket { get; set; }
 
-    /// <summary>Opens a region; bad region, profile, endpoint or credentials stop the cmdlet with a clear error.</summary>
+    /// <summary>Opens a region; a bad region, profile, endpoint or credentials are a WorkflowException saying why.</summary>
+    internal AwsRegion ConnectRegion(string region, string? bucket = null) =>
+        AwsRegion.Open(AwsConnection.Resolve(region, ProfileName, EndpointUrl), Bucket ?? bucket);
+
+    /// <summary>Opens a region; a bad region, profile, endpoint or credentials stop the cmdlet with a clear error.</summary>
     internal AwsRegion OpenRegion(string region, string? bucket = null)
     {
         try
         {
-            return AwsRegion.Open(AwsConnection.Resolve(region, ProfileName, EndpointUrl), Bucket ?? bucket);
+            return ConnectRegion(region, bucket);
         }
         catch (WorkflowException e)
         {

@@ -42,11 +42,16 @@ public sealed class PublishWorkflowCommand : AwsCmdlet
         var info = Engine.Catalog.PublishAsync(folder, Force).GetAwaiter().GetResult();
         foreach (var name in regions)
         {
-            using var region = OpenRegion(name);
-            WriteProgress(new ProgressRecord(2, $"Publishing {definition.WorkflowId}", $"{region.Connection.QualifiedRegion}: package, queues, deployment record"));
-            var (deployment, uploaded) = region.DeployAsync(definition, folder, hash, MaxReceiveCount, Cancellation).GetAwaiter().GetResult();
-            SaveDeployment(Engine.Store, deployment);
-            WriteVerbose($"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{hash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}");
+            // A region that fails (unknown, unreachable, not ours) is an error of its own: the
+            // regions after it are still deployed.
+            ForItem(() =>
+            {
+                using var region = ConnectRegion(name);
+                WriteProgress(new ProgressRecord(2, $"Publishing {definition.WorkflowId}", $"{region.Connection.QualifiedRegion}: package, queues, deployment record"));
+                var (deployment, uploaded) = region.DeployAsync(definition, folder, hash, MaxReceiveCount, Cancellation).GetAwaiter().GetResult();
+                SaveDeployment(Engine.Store, deployment);
+                WriteVerbose($"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{hash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}");
+            });
         }
         WriteObject(Engine.Catalog.Get(info.WorkflowId));
     });
