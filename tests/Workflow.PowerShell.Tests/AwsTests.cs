@@ -176,6 +176,8 @@ public sealed class AwsTests : IDisposable
     [InlineData("Publish-Workflow '{0}' -Region aws:us-east-1 -ProfileName no-such-profile", "AwsProfileNotFound", "ObjectNotFound")]
     [InlineData("Publish-Workflow '{0}' -Region aws:us-east-1 -EndpointUrl http://127.0.0.1:9", "AwsEndpointUnreachable", "ConnectionError")]
     [InlineData("Start-WorkflowRun fan-1.0.0 -Region aws:eu-west-1", "WorkflowNotDeployed", "ObjectNotFound")]
+    [InlineData("Sync-WorkflowLog fan-1.0.0", "WorkflowNotDeployed", "ObjectNotFound")]
+    [InlineData("Restore-WorkflowDeadLetter fan-1.0.0 -Region aws:us-east-1", "WorkflowNotDeployed", "ObjectNotFound")]
     public void Bad_region_profile_endpoint_or_deployment_gives_a_clear_error(string script, string errorId, string category)
     {
         using var session = new Session();

@@ -51,15 +51,31 @@ public abstract class AwsCmdlet : WorkflowCmdlet
             .Select(d => JsonSerializer.Deserialize<AwsDeployment>(d.RecordJson, DeploymentDirectory.Json)!)
             .ToList();
 
-    /// <summary>Deployments of these workflows (all when null), optionally in one region.</summary>
-    internal IEnumerable<AwsDeployment> DeploymentsOf(string[]? workflowIds, string? region) =>
-        workflowIds == null ? Deployments(null, region) : workflowIds.SelectMany(id => Deployments(id, region));
+    /// <summary>
+    /// Deployments of these workflows (all when null), optionally in one region; a workflow named
+    /// that has none is a WorkflowNotDeployed error of its own.
+    /// </summary>
+    internal IReadOnlyList<AwsDeployment> DeploymentsOf(string[]? workflowIds, string? region)
+    {
+        if (workflowIds == null) return Deployments(null, region);
+        var found = new List<AwsDeployment>();
+        foreach (var id in workflowIds)
+        {
+            var deployments = Deployments(id, region);
+            if (deployments.Count == 0) WriteError(ToErrorRecord(NotDeployed(id, region)));
+            found.AddRange(deployments);
+        }
+        return found;
+    }
 
     /// <summary>The workflow's deployment in the region; WorkflowNotDeployed when this store has none.</summary>
     internal AwsDeployment Deployment(string workflowId, string region) =>
-        Deployments(workflowId, region).FirstOrDefault()
-            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
-                $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
+        Deployments(workflowId, region).FirstOrDefault() ?? throw NotDeployed(workflowId, region);
+
+    private static WorkflowException NotDeployed(string workflowId, string? region) =>
+        new("WorkflowNotDeployed", FailureKind.ObjectNotFound, region == null
+            ? $"Workflow '{workflowId}' is not deployed to any AWS region in this store. Publish it to one first: Publish-Workflow <folder> -Region aws:<region>."
+            : $"Workflow '{workflowId}' is not deployed to {Qualified(region)} in this store. Publish it there first: Publish-Workflow <folder> -Region {Qualified(region)}.", workflowId);
 
     internal static string Qualified(string region) => AwsConnection.IsAws(region) ? region : AwsConnection.Prefix + region;
 
