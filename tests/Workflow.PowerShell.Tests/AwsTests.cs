@@ -191,6 +191,19 @@ public sealed class AwsTests : IDisposable
     }
 
     [Fact]
+    public void The_region_example_runs_as_the_README_says()
+    {
+        using var session = new Session();
+        var example = Path.Combine(Repo.Root, "examples", "aws-local.ps1");
+        session.Run($". '{example}' *> $null");
+
+        Assert.Empty(session.Errors);
+        var states = session.Run("Get-WorkflowRun | ForEach-Object { \"$($_.State)\" }").Select(o => o.ToString()).ToList();
+        Assert.Equal(5, states.Count);
+        Assert.All(states, state => Assert.Equal("Succeeded", state));
+    }
+
+    [Fact]
     public void A_region_that_fails_does_not_keep_the_next_from_its_deployment()
     {
         using var session = new Session();
