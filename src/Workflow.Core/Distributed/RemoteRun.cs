@@ -23,15 +23,19 @@ internal sealed class RemoteRun
     private readonly IBlobStore blobs;
     private readonly string worker;
     private readonly HaltNotices notices;
+    /// <summary>A run created here cannot have been halted before anyone else knows of it: no look until then.</summary>
+    private readonly DateTime unseenUntil;
     private RemoteRunHalt? halt;
 
-    public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow, IBlobStore blobs, string worker, HaltNotices notices)
+    /// <param name="created">The run was just created by this worker (its first steps are being sent).</param>
+    public RemoteRun(RemoteRunDocument document, PublishedWorkflow workflow, IBlobStore blobs, string worker, HaltNotices notices, bool created = false)
     {
         Document = document;
         Workflow = workflow;
         this.blobs = blobs;
         this.worker = worker;
         this.notices = notices;
+        if (created) unseenUntil = DateTime.UtcNow.AddSeconds(1);
         Keys = new RemoteRunKeys(document.WorkflowId, document.RunId);
         Input = JsonNode.Parse(document.ArgumentJson);
         foreach (var step in workflow.Definition.Steps)
@@ -97,7 +101,7 @@ internal sealed class RemoteRun
     public async Task<RemoteRunHalt?> HaltAsync(CancellationToken cancellationToken, bool fresh = false)
     {
         if (halt != null) return halt;
-        if (!fresh && !await notices.HasAsync(Keys, cancellationToken).ConfigureAwait(false)) return null;
+        if (!fresh && (DateTime.UtcNow < unseenUntil || !await notices.HasAsync(Keys, cancellationToken).ConfigureAwait(false))) return null;
         return halt ??= await RemoteJson.ReadAsync<RemoteRunHalt>(blobs, Keys.Halt, cancellationToken).ConfigureAwait(false);
     }
 

@@ -57,7 +57,7 @@ public sealed class RemoteRunCoordinator
             throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
                 $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
         }
-        var run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(document.WorkflowId));
+        var run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(document.WorkflowId), created: true);
         runs[runId] = run;
         var handling = new Handling("start", redelivered: false);
         foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
