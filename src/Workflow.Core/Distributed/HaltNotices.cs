@@ -27,6 +27,13 @@ internal sealed class HaltNotices
         prefix = RemoteRunKeys.HaltNoticesPrefix(workflowId);
     }
 
+    /// <summary>Halts the run unless it is halted already, then posts the notice workers look for.</summary>
+    public static async Task HaltAsync(IBlobStore blobs, RemoteRunKeys run, RemoteRunHalt halt, CancellationToken cancellationToken)
+    {
+        await blobs.PutIfAbsentAsync(run.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
+        await blobs.PutAsync(run.HaltNotice, Array.Empty<byte>(), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Whether the run had a halt notice at most a second ago.</summary>
     public async Task<bool> HasAsync(RemoteRunKeys run, CancellationToken cancellationToken)
     {

@@ -174,14 +174,7 @@ public sealed class RemoteRunCoordinator
 
     /// <summary>Asks every worker to start nothing more of the run; steps already running finish.</summary>
     public Task StopAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
-        HaltAsync(new RemoteRunKeys(workflowId, runId), new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped."), cancellationToken);
-
-    /// <summary>Halts the run unless it is halted already, then posts the notice workers look for.</summary>
-    private async Task HaltAsync(RemoteRunKeys keys, RemoteRunHalt halt, CancellationToken cancellationToken)
-    {
-        await blobs.PutIfAbsentAsync(keys.Halt, RemoteJson.Bytes(halt), cancellationToken).ConfigureAwait(false);
-        await blobs.PutAsync(keys.HaltNotice, Array.Empty<byte>(), cancellationToken).ConfigureAwait(false);
-    }
+        HaltNotices.HaltAsync(blobs, new RemoteRunKeys(workflowId, runId), new RemoteRunHalt(RunState.Cancelled, DateTimeOffset.UtcNow, "The run was stopped."), cancellationToken);
 
     private async Task AfterItemAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
     {
@@ -213,7 +206,7 @@ public sealed class RemoteRunCoordinator
         if (result.State == StepState.Failed)
         {
             var halt = new RemoteRunHalt(RunState.Failed, DateTimeOffset.UtcNow, $"Step '{step.Name}' failed: {result.Error}");
-            await HaltAsync(run.Keys, halt, cancellationToken).ConfigureAwait(false);
+            await HaltNotices.HaltAsync(blobs, run.Keys, halt, cancellationToken).ConfigureAwait(false);
             await run.HaltAsync(cancellationToken, fresh: true).ConfigureAwait(false); // read back the halt that won
         }
         var dependents = run.Dependents(step.Name);
