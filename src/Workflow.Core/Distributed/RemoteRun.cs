@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading;
@@ -59,18 +58,8 @@ internal sealed class RemoteRun
     public bool Knows(string step) => results.ContainsKey(step);
 
     /// <summary>Every step the step needs, directly or through other needs.</summary>
-    public IReadOnlyList<string> Ancestors(string step)
-    {
-        var seen = new HashSet<string>();
-        var pending = new Stack<string>(Workflow.Definition.FindStep(step)!.Needs);
-        while (pending.Count > 0)
-        {
-            var name = pending.Pop();
-            if (!seen.Add(name)) continue;
-            foreach (var need in Workflow.Definition.FindStep(name)!.Needs) pending.Push(need);
-        }
-        return seen.ToList();
-    }
+    public IReadOnlyCollection<string> Ancestors(string step) =>
+        StepGraph.Upstream(step, name => Workflow.Definition.FindStep(name)!.Needs);
 
     /// <summary>A step's result, or null while it has none.</summary>
     public async Task<RemoteStepResult?> ResultAsync(string step, CancellationToken cancellationToken)

@@ -271,7 +271,7 @@ public sealed class RemoteRunCoordinator
         var needOutputs = new List<KeyValuePair<string, JsonNode?>>();
         var scopeOutputs = new Dictionary<string, JsonNode?>();
         // if/foreach may read any step the step needs, directly or not; the task carries direct needs.
-        var read = step.If != null || step.Foreach != null ? run.Ancestors(step.Name) : step.Needs;
+        var read = step.If != null || step.Foreach != null ? run.Ancestors(step.Name) : (IReadOnlyCollection<string>)step.Needs;
         foreach (var name in read)
         {
             var result = await run.ResultAsync(name, cancellationToken).ConfigureAwait(false);

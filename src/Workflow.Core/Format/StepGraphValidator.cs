@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Workflow.Model;
 
 namespace Workflow.Format;
 
@@ -125,7 +126,7 @@ internal sealed class StepGraphValidator
     {
         foreach (var name in order)
         {
-            var upstream = Upstream(name);
+            var upstream = StepGraph.Upstream(name, KnownNeeds);
             foreach (var expression in byName[name].Expressions)
             {
                 foreach (var read in expression.Expression.StepNames)
@@ -155,24 +156,5 @@ internal sealed class StepGraphValidator
     {
         var (line, column) = expression.Locate(read.Column);
         diagnostics.Error(WorkflowErrorIds.ExpressionUnknownStep, line, column, message);
-    }
-
-    /// <summary>Every step <paramref name="name"/> needs, directly or through other needs.</summary>
-    private HashSet<string> Upstream(string name)
-    {
-        var upstream = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>(KnownNeeds(name));
-        while (pending.Count > 0)
-        {
-            var need = pending.Pop();
-            if (upstream.Add(need))
-            {
-                foreach (var further in KnownNeeds(need))
-                {
-                    pending.Push(further);
-                }
-            }
-        }
-        return upstream;
     }
 }
