@@ -34,6 +34,7 @@ public sealed class RemoteRunSync
     private readonly IBlobStore blobs;
     private readonly IRunStore store;
     private readonly PackageCache packages;
+    private readonly Engine.OutputStorage outputs;
 
     public RemoteRunSync(IBlobStore blobs, IRunStore store, PackageCache packages)
     {
@@ -42,8 +43,6 @@ public sealed class RemoteRunSync
         this.packages = packages;
         outputs = new Engine.OutputStorage(blobs, int.MaxValue);
     }
-
-    private readonly Engine.OutputStorage outputs;
 
     public async Task<SyncSummary> SyncAsync(string workflowId, string region, IEnumerable<string>? runIds = null, CancellationToken cancellationToken = default)
     {
