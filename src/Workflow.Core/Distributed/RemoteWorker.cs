@@ -84,8 +84,7 @@ public sealed class RemoteWorker
 
     private void Lane(Action<WorkerEvent>? report, CancellationTokenSource leasing, CancellationToken stop)
     {
-        var attempts = new AttemptRunner(executors, task =>
-            System.IO.Path.Combine(options.WorkFolder, "artifacts", task.RunId, task.Step + (task.Item is { } i ? "-" + i : "")));
+        var attempts = new AttemptRunner(executors, key => System.IO.Path.Combine(options.WorkFolder, key));
         var backoff = TimeSpan.Zero;
         var random = new Random();
         while (!leasing.IsCancellationRequested)

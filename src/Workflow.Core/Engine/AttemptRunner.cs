@@ -26,13 +26,17 @@ internal interface IAttemptHost
 internal sealed class AttemptRunner
 {
     private readonly IReadOnlyDictionary<StepKind, IStepExecutor> executors;
-    private readonly Func<StepTask, string> artifactsOf;
+    private readonly Func<string, string> folderOf;
     private readonly Random random = new();
 
-    public AttemptRunner(IReadOnlyDictionary<StepKind, IStepExecutor> executors, Func<StepTask, string> artifactsOf)
+    /// <param name="folderOf">
+    /// The local folder for a key such as runs/&lt;run&gt;/artifacts/&lt;step&gt;[/&lt;item&gt;], where
+    /// a task's artifacts go: in the local blob store, or under a remote worker's work folder.
+    /// </param>
+    public AttemptRunner(IReadOnlyDictionary<StepKind, IStepExecutor> executors, Func<string, string> folderOf)
     {
         this.executors = executors;
-        this.artifactsOf = artifactsOf;
+        this.folderOf = folderOf;
     }
 
     public TaskOutcome Run(IAttemptHost run, StepTask task, CancellationToken shutdown)
@@ -40,7 +44,7 @@ internal sealed class AttemptRunner
         var step = run.Workflow.Definition.FindStep(task.Step)!;
         var attempt = task.FirstAttempt;
         var maxAttempt = Math.Max(step.Retry.MaxAttempts, attempt);
-        var artifacts = artifactsOf(task);
+        var artifacts = folderOf($"runs/{task.RunId}/artifacts/{task.Step}" + (task.Item is { } i ? $"/{i}" : ""));
         // Stopped: the run was stopped, a sibling failed, or the engine is closing. One token for all
         // three, so attempts and the wait between them both end at once.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, shutdown);

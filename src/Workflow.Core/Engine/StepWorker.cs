@@ -27,7 +27,7 @@ internal sealed class StepWorker
     {
         this.queue = queue;
         this.findRun = findRun;
-        attempts = new AttemptRunner(executors, task => blobs.PathOf($"runs/{task.RunId}/artifacts/{task.Step}" + (task.Item is { } i ? $"/{i}" : "")));
+        attempts = new AttemptRunner(executors, blobs.PathOf);
     }
 
     public void Loop(CancellationToken shutdown)
