@@ -1,43 +1,122 @@
 <#
 .SYNOPSIS
-    Builds, stages, tests and benchmarks Workflow.PowerShell (for machines with pwsh).
+    Builds, tests, demonstrates, benchmarks and packages Workflow.PowerShell.
+.DESCRIPTION
+    Named tasks that bring their dependencies with them, as jborean93's PSToml and Yayaml build
+    scripts do: -Task Test builds first, -Task Package builds and then packages. Run it with the
+    repository's pinned PowerShell (`dotnet tool restore` once, then `dotnet pwsh ./build.ps1`).
+
+      Build    the solution; stages the module folder at out/Workflow.PowerShell
+      Format   applies .editorconfig with `dotnet format` (FormatCheck only checks)
+      Test     Build, then the xunit tests of Core, then Pester
+      Pester   Build, then the Pester 5 surface tests in a real pwsh (tests/pester)
+      Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
+      Bench    Build, then the benchmarks under bench/
+      Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
 .EXAMPLE
-    ./build.ps1 -Task Build, Test
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Pester -PesterPath tests/pester/Errors.Tests.ps1
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Format', 'Test', 'Pester', 'QuickStart', 'Bench')]
+    [ValidateSet('Build', 'Format', 'FormatCheck', 'Test', 'Pester', 'Demo', 'Bench', 'Package')]
     [string[]] $Task = @('Build'),
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    # The Pester files or folders to run (default: all of tests/pester).
+    [string[]] $PesterPath = @('tests/pester')
 )
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
 
-switch ($Task) {
-    'Build' {
-        # Building the cmdlet project stages the module folder at out/Workflow.PowerShell.
-        dotnet build src/Workflow.PowerShell -c $Configuration
-        if ($LASTEXITCODE) { throw "build failed ($LASTEXITCODE)" }
+$dependsOn = @{
+    Test    = @('Build')
+    Pester  = @('Build')
+    Demo    = @('Build')
+    Bench   = @('Build')
+    Package = @('Build')
+}
+$pesterVersion = '5.7.1' # also in tools/pester/Pester.Download.csproj
+$stage = Join-Path $PSScriptRoot 'out/Workflow.PowerShell'
+
+function Invoke-Native {
+    # Runs a program and throws when it exits non-zero: native failures do not stop a script by themselves.
+    param([string] $What, [scriptblock] $Native)
+    & $Native
+    if ($LASTEXITCODE) { throw "$What failed (exit code $LASTEXITCODE)" }
+}
+
+function Get-Pwsh {
+    # The pwsh running this script, for child sessions: the dotnet tool runs as `dotnet pwsh.dll`.
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    else { , @($process) }
+}
+
+$tasks = @{
+    Build       = {
+        Invoke-Native 'dotnet build' { dotnet build Workflow.PowerShell.sln -c $Configuration }
     }
-    'Format' {
-        dotnet format whitespace Workflow.PowerShell.slnx
-        dotnet format style Workflow.PowerShell.slnx --severity warn
+    Format      = {
+        Invoke-Native 'dotnet format' { dotnet format whitespace Workflow.PowerShell.sln }
+        Invoke-Native 'dotnet format' { dotnet format style Workflow.PowerShell.sln --severity warn }
     }
-    'Test' {
-        dotnet test Workflow.PowerShell.slnx -c $Configuration
-        if ($LASTEXITCODE) { throw "tests failed ($LASTEXITCODE)" }
+    FormatCheck = {
+        Invoke-Native 'dotnet format' { dotnet format whitespace Workflow.PowerShell.sln --verify-no-changes }
+        Invoke-Native 'dotnet format' { dotnet format style Workflow.PowerShell.sln --verify-no-changes --severity warn }
     }
-    'Pester' {
-        Import-Module Pester -MinimumVersion 5.0
-        Invoke-Pester -Path tests/pester -Output Detailed
+    Test        = {
+        Invoke-Native 'xunit tests' { dotnet test tests/Workflow.Core.Tests -c $Configuration --no-build }
+        Invoke-Task Pester
     }
-    'QuickStart' {
-        Import-Module ./out/Workflow.PowerShell -Force
-        ./examples/quickstart.ps1
+    Pester      = {
+        # Pester comes from NuGet (the package holds the module under tools/), at a pinned version.
+        Invoke-Native 'Pester restore' { dotnet restore tools/pester/Pester.Download.csproj }
+        $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+        $pester = Join-Path $packages.Trim() "pester/$pesterVersion/tools/Pester.psd1"
+        # A child pwsh: the tests import the staged module by path, as a user does, in a clean session.
+        $pwsh = Get-Pwsh
+        $script = {
+            param($pester, $paths)
+            Import-Module $pester -ErrorAction Stop
+            $configuration = New-PesterConfiguration
+            $configuration.Run.Path = $paths
+            $configuration.Run.Exit = $true
+            $configuration.Output.Verbosity = 'Detailed'
+            $configuration.TestResult.Enabled = $true
+            $configuration.TestResult.OutputPath = 'out/pester-results.xml'
+            Invoke-Pester -Configuration $configuration
+        }
+        $command = "& { $script } '$pester' @('$($PesterPath -join "','")')"
+        Invoke-Native 'Pester tests' { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command }
     }
-    'Bench' {
-        Import-Module ./out/Workflow.PowerShell -Force
-        ./bench/engine.ps1
+    Demo        = {
+        $pwsh = Get-Pwsh
+        $command = "Import-Module '$stage' -ErrorAction Stop; & '$PSScriptRoot/examples/quickstart.ps1'"
+        Invoke-Native 'the quickstart' { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command }
+    }
+    Bench       = {
+        Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
+        Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
+    }
+    Package     = {
+        $version = (Import-PowerShellDataFile "$stage/Workflow.PowerShell.psd1").ModuleVersion
+        $repository = Join-Path $PSScriptRoot 'out'
+        $name = "Workflow.PowerShell.Build.$PID"
+        Get-ChildItem $repository -Filter "Workflow.PowerShell.$version.nupkg" | Remove-Item
+        Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+        try { Publish-PSResource -Path $stage -Repository $name }
+        finally { Unregister-PSResourceRepository -Name $name }
+        Get-Item (Join-Path $repository "Workflow.PowerShell.$version.nupkg")
     }
 }
+
+$done = [Collections.Generic.HashSet[string]]::new()
+function Invoke-Task([string] $Name) {
+    if (-not $done.Add($Name)) { return }
+    foreach ($dependency in $dependsOn[$Name]) { Invoke-Task $dependency }
+    Write-Host "== $Name ==" -ForegroundColor Cyan
+    & $tasks[$Name]
+}
+foreach ($name in $Task) { Invoke-Task $name }

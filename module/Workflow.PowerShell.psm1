@@ -1,12 +1,16 @@
-# Loads the module's compiled cmdlets. On PowerShell 7 they and their dependencies go into an
-# AssemblyLoadContext of their own (Workflow.PowerShell.Loader.dll), so the versions this module
-# ships never clash with those another module loaded into the session. Windows PowerShell has no
-# load contexts: there the assembly loads as usual.
-$assembly = if ($PSEdition -eq 'Core') {
-    $null = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'Workflow.PowerShell.Loader.dll'))
-    [Workflow.PowerShell.Loader.ModuleLoadContext]::LoadModule($PSScriptRoot)
+# Loads the module's compiled cmdlets. The cmdlets and the types they emit (Workflow.PowerShell.dll,
+# Workflow.Model.dll) load into PowerShell's default context, so [Workflow.Model.WorkflowRun] works
+# as a type literal; the engine and its third-party dependencies under lib/ load into an
+# AssemblyLoadContext of the module's own (Workflow.PowerShell.Loader.dll), so the versions it
+# ships never clash with those another module loaded into the session.
+$loader = [System.IO.Path]::Combine($PSScriptRoot, 'Workflow.PowerShell.Loader.dll')
+$isReload = [bool]('Workflow.PowerShell.Loader.ModuleLoadContext' -as [type])
+if (-not $isReload) { Add-Type -Path $loader }
+$assembly = [Workflow.PowerShell.Loader.ModuleLoadContext]::LoadModule($PSScriptRoot)
+$inner = Import-Module -Assembly $assembly -Force -PassThru
+if ($isReload -and $inner) {
+    # Import-Module -Force of an assembly already loaded reuses the cached module and does not hand
+    # its cmdlets to this module again (PowerShell/PowerShell#20710): add them back by hand.
+    $add = [System.Management.Automation.PSModuleInfo].GetMethod('AddExportedCmdlet', [System.Reflection.BindingFlags]'Instance, NonPublic')
+    foreach ($cmdlet in $inner.ExportedCmdlets.Values) { $null = $add.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet)) }
 }
-else {
-    [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'Workflow.PowerShell.dll'))
-}
-Import-Module -Assembly $assembly -Force

@@ -7,44 +7,70 @@ using System.Runtime.Loader;
 namespace Workflow.PowerShell.Loader;
 
 /// <summary>
-/// The module's own AssemblyLoadContext. Assemblies the running .NET provides at the version asked
-/// for (System.*, System.Management.Automation) come from the default context, so types are shared
-/// with PowerShell; everything else the module ships (YamlDotNet, Microsoft.Data.Sqlite, SQLitePCLRaw,
-/// Acornima, Workflow.*) loads here, whatever versions other modules in the session have loaded.
-/// See PowerShell's "Resolving PowerShell module assembly dependency conflicts".
+/// The module's own AssemblyLoadContext, for the engine (Workflow.Core, Workflow.Aws) and the
+/// third-party assemblies it ships in the module's lib/ folder (YamlDotNet, Microsoft.Data.Sqlite,
+/// SQLitePCLRaw, Acornima, AWSSDK.*): they load here, whatever versions other modules in the
+/// session have loaded. The cmdlets and the types users see (Workflow.PowerShell.dll,
+/// Workflow.Model.dll, beside the manifest) stay in the default context, so type literals such as
+/// [Workflow.Model.WorkflowRun] resolve. See PowerShell's "Resolving PowerShell module assembly
+/// dependency conflicts"; PSToml and Yayaml load the same way.
 /// </summary>
 public sealed class ModuleLoadContext : AssemblyLoadContext
 {
     private static readonly object Gate = new();
     private static ModuleLoadContext? instance;
-    private readonly string folder;
+    private readonly string root;
+    private readonly string lib;
     private readonly Dictionary<string, string> platform;
 
-    private ModuleLoadContext(string folder)
+    private ModuleLoadContext(string root)
     {
-        this.folder = folder;
+        this.root = root;
+        lib = Path.Combine(root, "lib");
         platform = PlatformAssemblies();
     }
 
-    /// <summary>Loads Workflow.PowerShell.dll into the module's context (once per process) and returns it for Import-Module -Assembly.</summary>
+    /// <summary>
+    /// Once per process: loads the module's shared assemblies into the default context and lets
+    /// the default context find the engine's assemblies here. Returns the cmdlet assembly for
+    /// Import-Module -Assembly; a second import (-Force) gets the same one.
+    /// </summary>
     public static Assembly LoadModule(string folder)
     {
         lock (Gate)
         {
-            instance ??= new ModuleLoadContext(Path.GetFullPath(folder));
-            return instance.LoadFromAssemblyName(new AssemblyName("Workflow.PowerShell"));
+            if (instance == null)
+            {
+                var context = new ModuleLoadContext(Path.GetFullPath(folder));
+                Default.Resolving += context.ResolveForDefault;
+                instance = context;
+            }
+            return Default.LoadFromAssemblyPath(Path.Combine(instance.root, "Workflow.PowerShell.dll"));
         }
+    }
+
+    /// <summary>
+    /// What the cmdlets ask for that the default context cannot find: the model beside them loads
+    /// there; the engine and its dependencies in lib/ load here.
+    /// </summary>
+    private Assembly? ResolveForDefault(AssemblyLoadContext context, AssemblyName name)
+    {
+        var shared = Path.Combine(root, name.Name + ".dll");
+        if (File.Exists(shared)) return context.LoadFromAssemblyPath(shared);
+        return File.Exists(Path.Combine(lib, name.Name + ".dll")) ? LoadFromAssemblyName(name) : null;
     }
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         var name = assemblyName.Name ?? "";
+        var shared = Path.Combine(root, name + ".dll");
+        if (File.Exists(shared)) return Default.LoadFromAssemblyPath(shared); // the model types: one copy, the user's
         if (platform.TryGetValue(name, out var platformPath)
             && (assemblyName.Version == null || AssemblyName.GetAssemblyName(platformPath).Version >= assemblyName.Version))
         {
             return null; // the default context has it: share PowerShell's and .NET's own
         }
-        var path = Path.Combine(folder, name + ".dll");
+        var path = Path.Combine(lib, name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace Workflow.PowerShell;
 
 /// <summary>
-/// Points SQLite's provider at the native library staged under runtimes/&lt;rid&gt;/native: PowerShell's
+/// Points SQLite's provider at the native library staged under lib/runtimes/&lt;rid&gt;/native: PowerShell's
 /// module loader does not probe there. On .NET (PowerShell 7) through NativeLibrary's resolver,
 /// reached by reflection because this assembly targets netstandard2.0; on Windows PowerShell by
 /// loading the DLL by full path first, which DllImport then reuses.
@@ -66,7 +66,7 @@ internal static class NativeSqlite
             Architecture.Arm => "arm",
             _ => null,
         };
-        return arch == null ? null : Path.Combine(folder, "runtimes", $"{os}-{arch}", "native", file);
+        return arch == null ? null : Path.Combine(folder, "lib", "runtimes", $"{os}-{arch}", "native", file);
     }
 
     [DllImport("kernel32", SetLastError = true, CharSet = CharSet.Unicode)]

@@ -96,8 +96,8 @@ public static class Repo
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder != null; folder = folder.Parent)
         {
-            if (File.Exists(Path.Combine(folder.FullName, "Workflow.PowerShell.slnx"))) return folder.FullName;
+            if (File.Exists(Path.Combine(folder.FullName, "Workflow.PowerShell.sln"))) return folder.FullName;
         }
-        throw new InvalidOperationException("The repository root (Workflow.PowerShell.slnx) was not found above the test assembly.");
+        throw new InvalidOperationException("The repository root (Workflow.PowerShell.sln) was not found above the test assembly.");
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Workflow.Aws;
+using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using Workflow.Distributed;
+using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
