@@ -1,16 +1,13 @@
-# Pester 5 tests of the module's surface, for machines with pwsh and Pester
-# (Invoke-Pester -Path tests/pester, or ./build.ps1 -Task Pester). The same behaviour is covered
-# by the hosted xunit tests in tests/Workflow.PowerShell.Tests, which run where pwsh cannot.
+# Pester 5 tests of the module's surface, run in a real pwsh: ./build.ps1 -Task Pester.
 BeforeAll {
-    $repo = Resolve-Path "$PSScriptRoot/../.."
-    $env:WORKFLOW_HOME = Join-Path ([IO.Path]::GetTempPath()) ("wf-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    Import-Module "$repo/out/Workflow.PowerShell/Workflow.PowerShell.psd1" -Force
-    $example = Join-Path $env:WORKFLOW_HOME 'image-pipeline'
-    Copy-Item "$repo/examples/image-pipeline" $example -Recurse
+    Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
+    $testHome = New-TestHome
+    Import-StagedModule
+    $example = Copy-Example image-pipeline
 }
 
 AfterAll {
-    Remove-Module Workflow.PowerShell -ErrorAction Ignore
+    Remove-TestHome $testHome
 }
 
 Describe 'Workflow.PowerShell' {
