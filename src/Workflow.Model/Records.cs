@@ -40,6 +40,9 @@ public sealed record WorkflowRun
     public IReadOnlyList<StepRun> Steps { get; init; } = Array.Empty<StepRun>();
 
     public TimeSpan? Duration => StartedAt is { } s ? (EndedAt ?? DateTimeOffset.UtcNow) - s : null;
+
+    /// <summary>"9392dbbbf464 image-pipeline-1.0.0 Succeeded": how a run reads inside a string or another object's list.</summary>
+    public override string ToString() => $"{RunId} {WorkflowId} {State}";
 }
 
 /// <summary>One step of a run: its state, attempts and timing.</summary>
@@ -54,6 +57,9 @@ public sealed record StepRun
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>"resize=Succeeded": how a step reads in a run's list view and inside strings.</summary>
+    public override string ToString() => $"{Step}={State}";
 }
 
 /// <summary>One line of a step's log.</summary>

@@ -18,8 +18,9 @@ public sealed class GetWorkflowLogCommand : WorkflowCmdlet
     [Parameter]
     public string? Step { get; set; }
 
-    /// <summary>Only lines of these streams (Error, Warning, Verbose, Information, Debug, stderr).</summary>
+    /// <summary>Only lines of these streams: a PowerShell step's Error, Warning, Verbose, Information, Debug; a command step's stderr.</summary>
     [Parameter]
+    [ValidateSet("Error", "Warning", "Verbose", "Information", "Debug", "stderr", IgnoreCase = true)]
     public string[]? Stream { get; set; }
 
     protected override void ProcessRecord()

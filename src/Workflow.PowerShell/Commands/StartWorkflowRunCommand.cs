@@ -30,7 +30,12 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
 
     protected override void ProcessRecord() => ForItem(() =>
     {
-        var argument = RunArgument.ToJson(Argument);
+        var truncated = new System.Collections.Generic.List<(string, string)>();
+        var argument = RunArgument.ToJson(Argument, (path, type) => truncated.Add((path, type)));
+        if (truncated.Count > 0)
+        {
+            WriteWarning("-Argument: " + PSJson.TruncationWarning("the value", truncated, "Pass a hashtable or [pscustomobject] of the values the steps need."));
+        }
         var region = Region ?? HomeRegionIfDeployed();
         if (region != null && region != "local")
         {
@@ -102,8 +107,12 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
 
 internal static class RunArgument
 {
-    /// <summary>A JSON string passes as it is; anything else is converted.</summary>
-    public static string ToJson(object? argument)
+    /// <summary>
+    /// A JSON string passes as it is; anything else is converted (see <see cref="PSJson.ToJson(object?, System.Action{string, string}?)"/>:
+    /// hashtables, objects and arrays; no script blocks or credentials; .NET objects
+    /// <see cref="PSJson.ObjectDepth"/> levels deep, reported to <paramref name="truncated"/>).
+    /// </summary>
+    public static string ToJson(object? argument, System.Action<string, string>? truncated = null)
     {
         var value = argument is PSObject wrapped ? wrapped.BaseObject : argument;
         if (value is string text)
@@ -123,6 +132,6 @@ internal static class RunArgument
                 }
             }
         }
-        return PSJson.ToJson(argument);
+        return PSJson.ToJson(argument, truncated);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
@@ -114,7 +115,13 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             }
             cancellationToken.ThrowIfCancellationRequested();
             WriteLog(invocation.Log);
-            return PSJson.ToJson(results);
+            var truncated = new List<(string, string)>();
+            var output = PSJson.ToJson(results, (path, type) => truncated.Add((path, type)));
+            if (truncated.Count > 0)
+            {
+                invocation.Log.Write("Warning", "Output: " + PSJson.TruncationWarning("the output", truncated, "Write a hashtable or [pscustomobject] of the values the next steps need."));
+            }
+            return output;
         }
 
         /// <summary>
