@@ -24,8 +24,8 @@ param(
     [string[]] $Task = @('Build'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
-    # The Pester files or folders to run (default: all of tests/pester).
-    [string[]] $PesterPath = @('tests/pester')
+    # The Pester files or folders to run (default: the surface tests and the users' example).
+    [string[]] $PesterPath = @('tests/pester', 'examples/pester')
 )
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -78,7 +78,9 @@ $tasks = @{
         # A child pwsh: the tests import the staged module by path, as a user does, in a clean session.
         $pwsh = Get-Pwsh
         $script = {
-            param($pester, $paths)
+            param($pester, $paths, $modules)
+            # The staged module is found by name too, as an installed one is (examples/pester imports it so).
+            $env:PSModulePath = $modules + [IO.Path]::PathSeparator + $env:PSModulePath
             Import-Module $pester -ErrorAction Stop
             $configuration = New-PesterConfiguration
             $configuration.Run.Path = $paths
@@ -88,7 +90,7 @@ $tasks = @{
             $configuration.TestResult.OutputPath = 'out/pester-results.xml'
             Invoke-Pester -Configuration $configuration
         }
-        $command = "& { $script } '$pester' @('$($PesterPath -join "','")')"
+        $command = "& { $script } '$pester' @('$($PesterPath -join "','")') '$(Split-Path $stage)'"
         Invoke-Native 'Pester tests' { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command }
     }
     Demo        = {

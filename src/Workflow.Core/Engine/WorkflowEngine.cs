@@ -57,7 +57,7 @@ public sealed class WorkflowEngine : IDisposable
         home = Path.GetFullPath(home);
         var store = SqliteRunStore.Open(WorkflowHome.StorePath(home));
         var engine = new WorkflowEngine(home, store, executors, options ?? new EngineOptions());
-        if (engine.Options.ResumeInterrupted)
+        if (engine.Options.ResumeInterrupted && !store.IsReadOnly)
         {
             engine.ResumeInterrupted();
         }

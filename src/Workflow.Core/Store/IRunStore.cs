@@ -13,6 +13,9 @@ public interface IRunStore : IDisposable
     /// <summary>The file or address of the store, for messages.</summary>
     string Location { get; }
 
+    /// <summary>True when this process may only read the store: every write throws WorkflowStoreReadOnly.</summary>
+    bool IsReadOnly { get; }
+
     void SaveWorkflow(WorkflowInfo workflow);
     WorkflowInfo? GetWorkflow(string workflowId);
     IReadOnlyList<WorkflowInfo> GetWorkflows();

@@ -25,9 +25,10 @@ public sealed class SqliteRunStore : IRunStore
     private readonly SqliteChangeWriter writer;
     private bool disposed;
 
-    private SqliteRunStore(string location, SqliteConnection connection)
+    private SqliteRunStore(string location, SqliteConnection connection, bool readOnly)
     {
         Location = location;
+        IsReadOnly = readOnly;
         this.connection = connection;
         writer = new SqliteChangeWriter(connection);
     }
@@ -35,26 +36,71 @@ public sealed class SqliteRunStore : IRunStore
     /// <inheritdoc/>
     public string Location { get; }
 
+    /// <inheritdoc/>
+    public bool IsReadOnly { get; }
+
     /// <summary>
     /// Opens the store at <paramref name="path"/>, creating the folder and the file if they are missing
-    /// and migrating an older file. Throws WorkflowException: WorkflowStoreCorrupt (not a SQLite file; it is
-    /// left untouched), WorkflowStoreReadOnly (the file or folder cannot be written), WorkflowStoreTooNew
-    /// (written by a newer version).
+    /// and migrating an older file. A store of the current schema that this process cannot write is
+    /// opened for reading (<see cref="IsReadOnly"/>): Get-WorkflowRun and the other reading cmdlets
+    /// work, writes throw WorkflowStoreReadOnly. Throws WorkflowException: WorkflowStoreCorrupt (not a
+    /// SQLite file; it is left untouched), WorkflowStoreReadOnly (the file or folder cannot be written,
+    /// and it cannot be read as it is), WorkflowStoreTooNew (written by a newer version),
+    /// WorkflowHomeNotAFolder (the home is a file).
     /// </summary>
-    public static SqliteRunStore Open(string path) => Open(path, SqliteOpenMode.ReadWriteCreate);
+    public static SqliteRunStore Open(string path)
+    {
+        try
+        {
+            return Open(path, SqliteOpenMode.ReadWriteCreate);
+        }
+        catch (WorkflowException e) when (e.ErrorId == "WorkflowStoreReadOnly" && File.Exists(path))
+        {
+            var reader = OpenForReading(path);
+            if (reader == null) throw;
+            return reader;
+        }
+    }
+
+    /// <summary>
+    /// The store opened for reading, or null when that fails too. A WAL file whose folder refuses
+    /// SQLite's -shm file can be read only as immutable: nothing here writes it, and another
+    /// process that can write it would make this session's reads stale, not wrong.
+    /// </summary>
+    internal static SqliteRunStore? OpenForReading(string path)
+    {
+        foreach (var source in new[] { Path.GetFullPath(path), "file:" + Path.GetFullPath(path) + "?immutable=1" })
+        {
+            try
+            {
+                return Open(source, SqliteOpenMode.ReadOnly, Path.GetFullPath(path));
+            }
+            catch (WorkflowException e) when (e.ErrorId == "WorkflowStoreReadOnly")
+            {
+                // Try the next way of reading it.
+            }
+        }
+        return null;
+    }
 
     // The mode is a seam for tests: as root no file is read-only, but a read-only connection meets
     // the same SQLITE_READONLY a user's read-only file gives.
-    internal static SqliteRunStore Open(string path, SqliteOpenMode mode)
+    internal static SqliteRunStore Open(string path, SqliteOpenMode mode, string? location = null)
     {
         if (path is null)
         {
             throw new ArgumentNullException(nameof(path));
         }
-        var location = Path.GetFullPath(path);
+        location ??= Path.GetFullPath(path);
+        var readOnly = mode == SqliteOpenMode.ReadOnly;
+        var folder = Path.GetDirectoryName(location)!;
+        for (var above = folder; !string.IsNullOrEmpty(above) && !Directory.Exists(above); above = Path.GetDirectoryName(above))
+        {
+            if (File.Exists(above)) throw SqliteStoreErrors.HomeIsAFile(folder, above);
+        }
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(location)!);
+            if (!readOnly) Directory.CreateDirectory(folder);
         }
         catch (Exception e) when (SqliteStoreErrors.IsFolderFailure(e))
         {
@@ -63,7 +109,7 @@ public sealed class SqliteRunStore : IRunStore
 
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = location,
+            DataSource = readOnly ? path : location,
             Mode = mode,
             Pooling = true,
             DefaultTimeout = 30,
@@ -72,8 +118,9 @@ public sealed class SqliteRunStore : IRunStore
         try
         {
             connection.Open();
-            SqliteSchema.Prepare(connection, location);
-            return new SqliteRunStore(location, connection);
+            if (readOnly) SqliteSchema.CheckReadable(connection, location);
+            else SqliteSchema.Prepare(connection, location);
+            return new SqliteRunStore(location, connection, readOnly);
         }
         catch (Exception e)
         {
@@ -211,6 +258,9 @@ public sealed class SqliteRunStore : IRunStore
             }
             disposed = true;
             writer.Dispose();
+            // Close the file itself, not just return the handle to the pool: the module's removal
+            // (or the session's end) releases the store, and the last close folds the -wal back in.
+            SqliteConnection.ClearPool(connection);
             connection.Dispose();
         }
     }
@@ -222,7 +272,12 @@ public sealed class SqliteRunStore : IRunStore
             return null;
         });
 
-    private T Write<T>(Func<SqliteTransaction, T> work) => Run(deferred: false, work);
+    // A store opened for reading refuses writes itself: SQLite's own answer depends on which of the
+    // file, its -wal and its -shm it may not write, and is an I/O error for some.
+    private T Write<T>(Func<SqliteTransaction, T> work) =>
+        IsReadOnly
+            ? throw SqliteStoreErrors.StoreReadOnly(Location, new InvalidOperationException("this session could open it for reading only"))
+            : Run(deferred: false, work);
 
     // Reads share the connection: measured, GetRun of a 50-step run takes ~0.2 ms, so a second pooled
     // connection would add code without adding speed. The deferred transaction gives multi-query reads one snapshot.

@@ -119,6 +119,12 @@ internal static class SqliteSchema
 
         // A read first: a file that is not SQLite fails here (SQLITE_NOTADB) and is left untouched.
         var version = ReadVersion(connection, null);
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+        {
+            // SQLite fell back to reading a file it may not write (permissions, an immutable file);
+            // its writes would fail later, some as I/O errors. The caller may open it for reading.
+            throw SqliteStoreErrors.StoreReadOnly(path, new InvalidOperationException("the file opens only for reading"));
+        }
         if (version > LatestVersion)
         {
             throw SqliteStoreErrors.StoreTooNew(path, version, LatestVersion);
@@ -138,6 +144,24 @@ internal static class SqliteSchema
             using var transaction = connection.BeginTransaction(deferred: false);
             Execute(connection, transaction, "UPDATE schema_info SET version = version;");
             transaction.Commit();
+        }
+    }
+
+    /// <summary>
+    /// For a store opened read-only: it must already have this version's schema, which cannot be
+    /// migrated without writing. Throws WorkflowStoreReadOnly otherwise (WorkflowStoreTooNew when newer).
+    /// </summary>
+    public static void CheckReadable(SqliteConnection connection, string path)
+    {
+        var version = ReadVersion(connection, null);
+        if (version > LatestVersion)
+        {
+            throw SqliteStoreErrors.StoreTooNew(path, version, LatestVersion);
+        }
+        if (version < LatestVersion)
+        {
+            throw SqliteStoreErrors.StoreReadOnly(path, new InvalidOperationException(
+                $"schema version {version} must be brought to {LatestVersion}, which needs writing"));
         }
     }
 

@@ -57,6 +57,13 @@ internal static class SqliteStoreErrors
         $"The folder of the workflow store '{path}' cannot be created ({Reason(inner)}). Make its parent writable, {Fix}.",
         path, inner);
 
+    /// <summary>The home, or a folder above it, is a regular file (<paramref name="file"/>).</summary>
+    public static WorkflowException HomeIsAFile(string home, string file) => new(
+        "WorkflowHomeNotAFolder", FailureKind.InvalidArgument,
+        (file == home ? $"The workflow home '{home}' is a file, not a folder." : $"The workflow home '{home}' cannot be a folder: '{file}' is a file.")
+        + " Point $env:WORKFLOW_HOME at a folder (it is created if missing), or move the file aside.",
+        home);
+
     public static WorkflowException StoreTooNew(string path, long found, int supported) => new(
         "WorkflowStoreTooNew", FailureKind.InvalidData,
         $"The workflow store '{path}' has schema version {found}, written by a newer Workflow.PowerShell; this version reads up to schema version {supported}. Update the module, {Fix}.",

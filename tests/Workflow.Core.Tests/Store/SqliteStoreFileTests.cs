@@ -115,24 +115,26 @@ public sealed class SqliteStoreFileTests : IDisposable
     }
 
     [Fact]
-    public void File_that_SQLite_can_only_read_is_refused_with_WorkflowStoreReadOnly()
+    public void Store_SQLite_can_only_read_is_read_and_its_writes_are_refused_with_WorkflowStoreReadOnly()
     {
-        // As root (the test runner) chmod makes nothing read-only, so open the connection read-only:
-        // SQLite then answers the write probe with SQLITE_READONLY (8), the code a user's read-only file
-        // gives (checked by hand with `chattr +i` on the file, which binds root too but needs a capability).
+        // As root (the test runner) chmod makes nothing read-only, so open the connection read-only, as
+        // Open does when SQLite can only read the file (the Pester suite makes the file immutable).
         using (var store = folder.Open())
         {
             store.CreateRun(Run("r1"), new[] { "a" });
         }
         var before = File.ReadAllBytes(folder.StorePath);
 
-        var e = Assert.Throws<WorkflowException>(() => SqliteRunStore.Open(folder.StorePath, SqliteOpenMode.ReadOnly));
+        using var reader = SqliteRunStore.OpenForReading(folder.StorePath)!;
 
+        Assert.True(reader.IsReadOnly);
+        Assert.Equal("r1", Assert.Single(reader.GetRuns()).RunId);
+        var e = Assert.Throws<WorkflowException>(() => reader.CreateRun(Run("r2"), new[] { "a" }));
         Assert.Equal("WorkflowStoreReadOnly", e.ErrorId);
         Assert.Equal(FailureKind.PermissionDenied, e.Kind);
         Assert.Contains(folder.StorePath, e.Message);
         Assert.Contains("writable", e.Message);
-        Assert.Equal(8, Assert.IsType<SqliteException>(e.InnerException).SqliteErrorCode);
+        Assert.Contains("for reading only", e.Message);
         Assert.Equal(before, File.ReadAllBytes(folder.StorePath));
     }
 
@@ -162,21 +164,39 @@ public sealed class SqliteStoreFileTests : IDisposable
         Assert.True(Directory.Exists(path));
     }
 
-    [Fact]
-    public void Folder_that_cannot_be_created_is_refused_with_WorkflowStoreReadOnly()
+    [Theory]
+    [InlineData("home")]
+    [InlineData("home/below")]
+    public void Home_that_is_a_file_is_refused_with_WorkflowHomeNotAFolder(string home)
     {
-        // The store's folder would sit under a regular file.
+        // WORKFLOW_HOME names a regular file, or a folder under one.
         var blocker = Path.Combine(folder.Path, "home");
         File.WriteAllText(blocker, "a file");
-        var path = Path.Combine(blocker, "workflow.db");
+        var path = Path.Combine(folder.Path, home, "workflow.db");
 
         var e = Assert.Throws<WorkflowException>(() => SqliteRunStore.Open(path));
 
-        Assert.Equal("WorkflowStoreReadOnly", e.ErrorId);
-        Assert.Equal(FailureKind.PermissionDenied, e.Kind);
-        Assert.Contains(path, e.Message);
+        Assert.Equal("WorkflowHomeNotAFolder", e.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
+        Assert.Contains($"'{blocker}'", e.Message);
+        Assert.Contains("is a file", e.Message);
         Assert.Contains("$env:WORKFLOW_HOME", e.Message);
         Assert.Equal("a file", File.ReadAllText(blocker));
+    }
+
+    [Fact]
+    public void Store_of_an_older_schema_that_cannot_be_written_is_refused()
+    {
+        using (var connection = new SqliteConnection($"Data Source={folder.StorePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_info (version INTEGER NOT NULL); INSERT INTO schema_info VALUES (1);";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        Assert.Null(SqliteRunStore.OpenForReading(folder.StorePath));
     }
 
     [Fact]
