@@ -6,8 +6,10 @@
     CompanyName          = 'Workflow.PowerShell'
     Copyright            = '(c) Workflow.PowerShell developers. MIT License.'
     Description          = 'Define, publish, run and place cloud workflows from PowerShell: an embedded engine with a SQLite store out of the box.'
-    PowerShellVersion    = '5.1'
-    CompatiblePSEditions = @('Desktop', 'Core')
+    # CI tests PowerShell 7.6 on Linux. The assemblies target netstandard2.0, but Windows PowerShell
+    # 5.1 has no load contexts for the engine's dependencies and is not tested: it is not claimed.
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Workflow.PowerShell.format.ps1xml')
     TypesToProcess       = @('Workflow.PowerShell.types.ps1xml')
     CmdletsToExport      = @(
