@@ -5,7 +5,8 @@
 # ships never clash with those another module loaded into the session.
 $loader = [System.IO.Path]::Combine($PSScriptRoot, 'Workflow.PowerShell.Loader.dll')
 $isReload = [bool]('Workflow.PowerShell.Loader.ModuleLoadContext' -as [type])
-if (-not $isReload) { Add-Type -Path $loader }
+# LoadFrom, not Add-Type: hosts with only the SMA package (some runbook hosts) have no Microsoft.PowerShell.Utility.
+if (-not $isReload) { $null = [System.Reflection.Assembly]::LoadFrom($loader) }
 $assembly = [Workflow.PowerShell.Loader.ModuleLoadContext]::LoadModule($PSScriptRoot)
 $inner = Import-Module -Assembly $assembly -Force -PassThru
 if ($isReload -and $inner) {
