@@ -60,11 +60,11 @@ internal sealed class AttemptRunner
                 // The first attempt's start was written with the dispatch; retries are recorded here.
                 run.Record(new AttemptStarted(task.RunId, DateTimeOffset.UtcNow, task.Step, task.Item, attempt));
             }
-            var log = new RunLog(run, task, attempt);
+            var log = new RunLog(run, task, attempt, Published(run));
             try
             {
                 // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
-                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, stopped));
+                var output = StepOutput.Normalize(RunAttempt(run, step, task, attempt, artifacts, log, stopped));
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
             catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
@@ -75,7 +75,7 @@ internal sealed class AttemptRunner
             {
                 var message = e is OperationCanceledException
                     ? $"timed out after {Format.Duration.Format(step.Timeout)}"
-                    : e.Message;
+                    : Published(run).ToUserPaths(e.Message);
                 log.Write("Error", $"Attempt {attempt} failed: {message}");
                 if (attempt >= maxAttempt)
                 {
@@ -95,7 +95,7 @@ internal sealed class AttemptRunner
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
             throw new StepFailedException("StepKindNotSupported",
-                $"Step '{step.Name}' is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
+                $"It is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
         }
         var context = new StepContext(task.RunId, task.WorkflowId, task.Step, task.Item, attempt, task.Region, artifacts);
         var invocation = new StepInvocation
@@ -127,18 +127,22 @@ internal sealed class AttemptRunner
         return environment;
     }
 
-    /// <summary>A step attempt's log: redacted, then posted to the store without waiting.</summary>
+    private static PackagePaths Published(IAttemptHost run) => new(run.Workflow.PackageDirectory);
+
+    /// <summary>A step attempt's log: user paths, redacted, then posted to the store without waiting.</summary>
     private sealed class RunLog : IStepLog
     {
         private readonly IAttemptHost run;
         private readonly StepTask task;
         private readonly int attempt;
+        private readonly PackagePaths package;
 
-        public RunLog(IAttemptHost run, StepTask task, int attempt)
+        public RunLog(IAttemptHost run, StepTask task, int attempt, PackagePaths package)
         {
             this.run = run;
             this.task = task;
             this.attempt = attempt;
+            this.package = package;
         }
 
         public void Write(string stream, string message) =>
@@ -150,7 +154,7 @@ internal sealed class AttemptRunner
                 Item = task.Item,
                 Attempt = attempt,
                 Stream = stream,
-                Message = run.Redact(message),
+                Message = run.Redact(package.ToUserPaths(message)),
             }));
     }
 }
