@@ -14,7 +14,8 @@ internal interface IAttemptHost
     PublishedWorkflow Workflow { get; }
     /// <summary>Cancelled when the run stops or another step fails.</summary>
     CancellationToken Cancellation { get; }
-    string Redact(string text);
+    /// <summary>The workflow's secrets as this process sees them: redacted from logs and errors, refused in outputs.</summary>
+    RunSecrets Secrets { get; }
     /// <summary>Keeps an attempt's start or log record (local: the store writer; remote: the run's log object).</summary>
     void Record(StoreChange change);
 }
@@ -63,8 +64,11 @@ internal sealed class AttemptRunner
             var log = new RunLog(run, task, attempt, Published(run));
             try
             {
-                // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
+                // Whatever the executor, output that is not JSON, or that holds a secret's value, fails
+                // the attempt (and may be retried): the output is the step's contract with the steps
+                // after it, so it is not dropped silently, and a secret's value is never stored.
                 var output = StepOutput.Normalize(RunAttempt(run, step, task, attempt, artifacts, log, stopped));
+                if (run.Secrets.FoundIn(output) is { } secret) throw run.Secrets.OutputHolds(secret);
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
             catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
@@ -79,7 +83,7 @@ internal sealed class AttemptRunner
                 log.Write("Error", $"Attempt {attempt} failed: {message}");
                 if (attempt >= maxAttempt)
                 {
-                    return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Redact(message));
+                    return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Secrets.Redact(message));
                 }
             }
             if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
@@ -154,7 +158,7 @@ internal sealed class AttemptRunner
                 Item = task.Item,
                 Attempt = attempt,
                 Stream = stream,
-                Message = run.Redact(package.ToUserPaths(message)),
+                Message = run.Secrets.Redact(package.ToUserPaths(message)),
             }));
     }
 }
