@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
@@ -138,9 +139,21 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         {
             if (!scripts.TryGetValue(path, out var command))
             {
-                var script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
-                    ?? throw new StepFailedException("StepScriptMissing", $"The script '{run}' is missing from the published package. Publish the workflow again.");
-                var declared = (script.ScriptBlock.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;
+                ScriptBlock block;
+                ExternalScriptInfo script;
+                try
+                {
+                    script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
+                        ?? throw new StepFailedException("StepScriptMissing", $"The script '{run}' is missing from the published package. Publish the workflow again.");
+                    block = script.ScriptBlock;
+                }
+                catch (ParseException e)
+                {
+                    var first = PowerShellScriptChecker.Errors(e.Errors).FirstOrDefault();
+                    throw new StepFailedException(Workflow.Format.WorkflowErrorIds.StepScriptSyntaxError,
+                        $"The script {run} does not parse: {first?.Message ?? e.Message}" + (first == null ? "" : $" (at {run}:{first.Line}:{first.Column})") + " Fix it (Test-Workflow shows every error) and publish again.", e);
+                }
+                var declared = (block.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;
                 command = declared > 0 ? script : null;
                 scripts[path] = command;
             }
