@@ -12,28 +12,19 @@ namespace Workflow.Distributed;
 internal sealed class RemoteAttemptHost : IAttemptHost
 {
     private readonly List<StoreChange> changes = new();
-    private readonly IReadOnlyList<string> secretValues;
 
     public RemoteAttemptHost(PublishedWorkflow workflow)
     {
         Workflow = workflow;
         // Secrets come from the worker's environment, as they do from the session's in a local run.
-        secretValues = workflow.Definition.Secrets
-            .Select(Environment.GetEnvironmentVariable)
-            .Where(v => !string.IsNullOrEmpty(v))
-            .Select(v => v!)
-            .ToList();
+        Secrets = RunSecrets.FromEnvironment(workflow.Definition.Secrets);
     }
 
     public PublishedWorkflow Workflow { get; }
 
     public CancellationToken Cancellation => CancellationToken.None;
 
-    public string Redact(string text)
-    {
-        foreach (var value in secretValues) text = text.Replace(value, "***");
-        return text;
-    }
+    public RunSecrets Secrets { get; }
 
     public void Record(StoreChange change)
     {

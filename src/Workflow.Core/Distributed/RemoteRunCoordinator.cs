@@ -295,7 +295,7 @@ public sealed class RemoteRunCoordinator
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
                 ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
-                    $"Step '{step.Name}': foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
+                    $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
             if (items.Count == 0)
             {
                 return await run.WriteStepAsync(step.Name, StepState.Succeeded, 0, null, "[]", null, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,8 @@ internal interface IAttemptHost
     PublishedWorkflow Workflow { get; }
     /// <summary>Cancelled when the run stops or another step fails.</summary>
     CancellationToken Cancellation { get; }
-    string Redact(string text);
+    /// <summary>The workflow's secrets as this process sees them: redacted from logs and errors, refused in outputs.</summary>
+    RunSecrets Secrets { get; }
     /// <summary>Keeps an attempt's start or log record (local: the store writer; remote: the run's log object).</summary>
     void Record(StoreChange change);
 }
@@ -60,11 +61,14 @@ internal sealed class AttemptRunner
                 // The first attempt's start was written with the dispatch; retries are recorded here.
                 run.Record(new AttemptStarted(task.RunId, DateTimeOffset.UtcNow, task.Step, task.Item, attempt));
             }
-            var log = new RunLog(run, task, attempt);
+            var log = new RunLog(run, task, attempt, Published(run));
             try
             {
-                // Whatever the executor, output that is not JSON fails the attempt (and may be retried).
-                var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, stopped));
+                // Whatever the executor, output that is not JSON, or that holds a secret's value, fails
+                // the attempt (and may be retried): the output is the step's contract with the steps
+                // after it, so it is not dropped silently, and a secret's value is never stored.
+                var output = StepOutput.Normalize(RunAttempt(run, step, task, attempt, artifacts, log, stopped));
+                if (run.Secrets.FoundIn(output) is { } secret) throw run.Secrets.OutputHolds(secret);
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
             catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
@@ -75,11 +79,11 @@ internal sealed class AttemptRunner
             {
                 var message = e is OperationCanceledException
                     ? $"timed out after {Format.Duration.Format(step.Timeout)}"
-                    : e.Message;
+                    : Published(run).ToUserPaths(e.Message);
                 log.Write("Error", $"Attempt {attempt} failed: {message}");
                 if (attempt >= maxAttempt)
                 {
-                    return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Redact(message));
+                    return new TaskOutcome(task.Step, task.Item, attempt, false, false, null, run.Secrets.Redact(message));
                 }
             }
             if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
@@ -95,7 +99,7 @@ internal sealed class AttemptRunner
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
             throw new StepFailedException("StepKindNotSupported",
-                $"Step '{step.Name}' is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
+                $"It is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
         }
         var context = new StepContext(task.RunId, task.WorkflowId, task.Step, task.Item, attempt, task.Region, artifacts);
         var invocation = new StepInvocation
@@ -127,18 +131,22 @@ internal sealed class AttemptRunner
         return environment;
     }
 
-    /// <summary>A step attempt's log: redacted, then posted to the store without waiting.</summary>
+    private static PackagePaths Published(IAttemptHost run) => new(run.Workflow.PackageDirectory);
+
+    /// <summary>A step attempt's log: user paths, redacted, then posted to the store without waiting.</summary>
     private sealed class RunLog : IStepLog
     {
         private readonly IAttemptHost run;
         private readonly StepTask task;
         private readonly int attempt;
+        private readonly PackagePaths package;
 
-        public RunLog(IAttemptHost run, StepTask task, int attempt)
+        public RunLog(IAttemptHost run, StepTask task, int attempt, PackagePaths package)
         {
             this.run = run;
             this.task = task;
             this.attempt = attempt;
+            this.package = package;
         }
 
         public void Write(string stream, string message) =>
@@ -150,7 +158,7 @@ internal sealed class AttemptRunner
                 Item = task.Item,
                 Attempt = attempt,
                 Stream = stream,
-                Message = run.Redact(message),
+                Message = run.Secrets.Redact(package.ToUserPaths(message)),
             }));
     }
 }

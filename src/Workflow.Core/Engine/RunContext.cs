@@ -10,9 +10,8 @@ namespace Workflow.Engine;
 internal sealed class RunContext : IAttemptHost
 {
     private readonly CancellationTokenSource tasks = new();
-    private readonly IReadOnlyList<string> secretValues;
 
-    public RunContext(string runId, PublishedWorkflow workflow, JsonNode? input, EngineServices services, IReadOnlyList<string> secretValues)
+    public RunContext(string runId, PublishedWorkflow workflow, JsonNode? input, EngineServices services, RunSecrets secrets)
     {
         RunId = runId;
         Workflow = workflow;
@@ -21,7 +20,7 @@ internal sealed class RunContext : IAttemptHost
         Queue = services.Queue;
         Outputs = services.Outputs;
         Store = services.Store;
-        this.secretValues = secretValues;
+        Secrets = secrets;
     }
 
     public string RunId { get; }
@@ -32,6 +31,7 @@ internal sealed class RunContext : IAttemptHost
     public OutputStorage Outputs { get; }
     public IRunStore Store { get; }
     public RunScheduler? Scheduler { get; set; }
+    public RunSecrets Secrets { get; }
 
     /// <summary>Cancelled when the run stops or a step fails: reaches every running attempt.</summary>
     public CancellationToken Cancellation => tasks.Token;
@@ -49,14 +49,7 @@ internal sealed class RunContext : IAttemptHost
     }
 
     /// <summary>Replaces every secret's value with *** so it reaches neither the store nor the logs.</summary>
-    public string Redact(string text)
-    {
-        foreach (var value in secretValues)
-        {
-            if (value.Length > 0) text = text.Replace(value, "***");
-        }
-        return text;
-    }
+    public string Redact(string text) => Secrets.Redact(text);
 }
 
 /// <summary>The engine's shared parts, handed to what it creates.</summary>

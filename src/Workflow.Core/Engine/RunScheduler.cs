@@ -181,7 +181,7 @@ internal sealed class RunScheduler
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
                 ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
-                    $"Step '{step.Name}': foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
+                    $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
             if (items.Count == 0)
             {
                 slot.Output = new JsonArray();

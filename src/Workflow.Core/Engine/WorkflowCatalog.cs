@@ -26,10 +26,10 @@ public sealed class WorkflowCatalog
         this.blobs = blobs;
     }
 
-    /// <summary>Validates the folder and reads it, without publishing: what -WhatIf shows.</summary>
-    public static (WorkflowDefinition Definition, string Folder, string ContentHash) Read(string path)
+    /// <summary>Validates the folder (its scripts too, with <paramref name="scripts"/>) and reads it, without publishing: what -WhatIf shows.</summary>
+    public static (WorkflowDefinition Definition, string Folder, string ContentHash) Read(string path, IStepScriptChecker? scripts = null)
     {
-        var result = WorkflowReader.Load(path);
+        var result = WorkflowReader.Load(path, scripts);
         var definition = result.EnsureValid();
         var folder = Path.GetDirectoryName(Path.GetFullPath(definition.SourceFile))!;
         return (definition, folder, HashFolder(folder));
@@ -37,11 +37,12 @@ public sealed class WorkflowCatalog
 
     /// <summary>
     /// Publishes the workflow folder to the local provider. The same id with other content is
-    /// refused unless <paramref name="force"/>; the same content again is a no-op.
+    /// refused unless <paramref name="force"/>; the same content again is a no-op. A script that
+    /// <paramref name="scripts"/> finds does not parse is refused like any other error.
     /// </summary>
-    public async Task<WorkflowInfo> PublishAsync(string path, bool force)
+    public async Task<WorkflowInfo> PublishAsync(string path, bool force, IStepScriptChecker? scripts = null)
     {
-        var (definition, folder, hash) = Read(path);
+        var (definition, folder, hash) = Read(path, scripts);
         var existing = store.GetWorkflow(definition.WorkflowId);
         if (existing != null && existing.ContentHash == hash)
         {

@@ -230,12 +230,7 @@ public sealed class WorkflowEngine : IDisposable
 
     private void Launch(string runId, PublishedWorkflow workflow, JsonNode? input, IReadOnlyList<StepRecord>? resumed)
     {
-        var secrets = workflow.Definition.Secrets
-            .Select(Environment.GetEnvironmentVariable)
-            .Where(v => !string.IsNullOrEmpty(v))
-            .Select(v => v!)
-            .ToList();
-        var context = new RunContext(runId, workflow, input, services, secrets);
+        var context = new RunContext(runId, workflow, input, services, RunSecrets.FromEnvironment(workflow.Definition.Secrets));
         var scheduler = new RunScheduler(context);
         context.Scheduler = scheduler;
         active[runId] = context;

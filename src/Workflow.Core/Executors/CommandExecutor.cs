@@ -51,7 +51,7 @@ public sealed class CommandExecutor : IStepExecutor
             catch (Exception e)
             {
                 throw new StepFailedException("StepCommandNotStarted",
-                    $"Step '{invocation.Step.Name}' could not start '{command[0]}': {e.Message}. Check the command exists on this machine's PATH.", e);
+                    $"'{command[0]}' could not be started: {e.Message}. Check the command exists on this machine's PATH.", e);
             }
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
@@ -67,12 +67,12 @@ public sealed class CommandExecutor : IStepExecutor
                 string tail;
                 lock (lastErrors) { tail = string.Join(" | ", lastErrors); }
                 throw new StepFailedException("StepCommandFailed",
-                    $"Step '{invocation.Step.Name}' exited with code {process.ExitCode}." + (tail.Length > 0 ? $" stderr: {tail}" : ""));
+                    $"'{command[0]}' exited with code {process.ExitCode}." + (tail.Length > 0 ? $" stderr: {tail}" : ""));
             }
             var text = File.Exists(outputFile) && new FileInfo(outputFile).Length > 0
                 ? File.ReadAllText(outputFile)
                 : stdout.ToString();
-            return StepOutput.Normalize(invocation.Step.Name, text);
+            return StepOutput.Normalize(text);
         }
         finally
         {
@@ -162,7 +162,8 @@ public sealed class CommandExecutor : IStepExecutor
 /// <summary>Checks and normalises what a step printed as its output.</summary>
 public static class StepOutput
 {
-    public static string Normalize(string step, string text)
+    /// <summary>The output's JSON text, trimmed ("null" for none); output that is not JSON is StepOutputNotJson.</summary>
+    public static string Normalize(string text)
     {
         var trimmed = text.Trim();
         if (trimmed.Length == 0) return "null";
@@ -175,7 +176,7 @@ public static class StepOutput
         {
             var head = trimmed.Length > 200 ? trimmed.Substring(0, 200) + "…" : trimmed;
             throw new StepFailedException("StepOutputNotJson",
-                $"Step '{step}' wrote output that is not JSON: '{head}'. Print one JSON document on stdout (or into $WORKFLOW_OUTPUT) and send logs to stderr.");
+                $"The step's output is not JSON: '{head}'. Print one JSON document on stdout (or into $WORKFLOW_OUTPUT) and send logs to stderr.");
         }
     }
 }

@@ -11,18 +11,31 @@ internal sealed class DiagnosticList
 {
     private readonly List<WorkflowDiagnostic> items = new();
 
-    public DiagnosticList(string file) => File = file;
+    public DiagnosticList(string file, string source = "")
+    {
+        File = file;
+        Source = source;
+    }
 
     public string File { get; }
+
+    /// <summary>The file's text, for positions inside scalars.</summary>
+    public string Source { get; }
 
     public void Error(string errorId, YamlNode node, string message) => Error(errorId, node.Start, message);
 
     public void Error(string errorId, Mark mark, string message) => Error(errorId, (int)mark.Line, (int)mark.Column, message);
 
-    public void Error(string errorId, int line, int column, string message) =>
-        items.Add(new WorkflowDiagnostic(DiagnosticSeverity.Error, errorId, message, File, line, column));
+    public void Error(string errorId, int line, int column, string message) => ErrorIn(File, errorId, line, column, message);
 
-    /// <summary>The diagnostics in file order (a stable sort keeps same-place findings in the order found).</summary>
+    /// <summary>A finding in another file than workflow.yml: a step's script.</summary>
+    public void ErrorIn(string file, string errorId, int line, int column, string message) =>
+        items.Add(new WorkflowDiagnostic(DiagnosticSeverity.Error, errorId, message, file, line, column));
+
+    /// <summary>
+    /// workflow.yml's diagnostics in file order, then the scripts' by file (a stable sort keeps
+    /// same-place findings in the order found).
+    /// </summary>
     public IReadOnlyList<WorkflowDiagnostic> InFileOrder() =>
-        items.OrderBy(d => d.Line).ThenBy(d => d.Column).ToArray();
+        items.OrderBy(d => d.File == File ? 0 : 1).ThenBy(d => d.File, System.StringComparer.Ordinal).ThenBy(d => d.Line).ThenBy(d => d.Column).ToArray();
 }

@@ -11,12 +11,16 @@ public sealed class ExpressionException : WorkflowException
     public const string BadExpression = "BadExpression";
     public const string EvaluationFailed = "ExpressionEvaluationFailed";
 
-    public ExpressionException(string errorId, string message, string expression, int column)
+    public ExpressionException(string errorId, string message, string expression, int column, string? reason = null)
         : base(errorId, FailureKind.InvalidData, message, expression)
     {
         Expression = expression;
         Column = column;
+        Reason = reason ?? message;
     }
+
+    /// <summary>The message without the column inside the expression: for a diagnostic, whose own column is the file's.</summary>
+    public string Reason { get; }
 
     /// <summary>The expression text.</summary>
     public string Expression { get; }

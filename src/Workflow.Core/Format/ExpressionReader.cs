@@ -1,17 +1,13 @@
 using System;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflow.Format;
 
 /// <summary>An expression read from workflow.yml, with the node it came from to place diagnostics inside it.</summary>
-internal sealed record ExpressionSource(string Key, YamlScalarNode Node, WorkflowExpression Expression)
+internal sealed record ExpressionSource(string Key, YamlScalarNode Node, WorkflowExpression Expression, string Source)
 {
-    /// <summary>
-    /// The file position of a 1-based column inside the expression. Exact when the scalar sits on one line
-    /// and has no escapes (its source length matches its value); otherwise the start of the scalar.
-    /// </summary>
-    public (int Line, int Column) Locate(int column) => ExpressionReader.Locate(Node, column);
+    /// <summary>The file position of a 1-based column inside the expression, whatever the scalar's style.</summary>
+    public (int Line, int Column) Locate(int column) => ScalarPositions.Locate(Source, Node, column);
 }
 
 /// <summary>Reads the <c>if</c>, <c>foreach</c> and <c>output</c> expressions and checks the names they read.</summary>
@@ -48,12 +44,13 @@ internal sealed class ExpressionReader
         }
         catch (ExpressionException e)
         {
-            var (line, column) = Locate(node, e.Column);
-            diagnostics.Error(WorkflowErrorIds.BadExpression, line, column, $"'{key}' in {section.Where}: {e.Message}");
+            // The diagnostic's own column is the file's; the expression's column would only confuse.
+            var (line, column) = ScalarPositions.Locate(diagnostics.Source, node, e.Column);
+            diagnostics.Error(WorkflowErrorIds.BadExpression, line, column, $"'{key}' in {section.Where}: {e.Reason}");
             return null;
         }
 
-        var source = new ExpressionSource(key, node, expression);
+        var source = new ExpressionSource(key, node, expression, diagnostics.Source);
         foreach (var root in expression.RootNames)
         {
             if (root.Name is "input" or ExpressionSyntax.StepsRoot || (root.Name == "item" && itemAllowed))
@@ -67,19 +64,5 @@ internal sealed class ExpressionReader
             diagnostics.Error(WorkflowErrorIds.ExpressionBadRoot, line, column, reason);
         }
         return source;
-    }
-
-    internal static (int Line, int Column) Locate(YamlScalarNode node, int column)
-    {
-        var start = node.Start;
-        var end = node.End;
-        var length = (node.Value ?? "").Length;
-        var quotes = node.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? 1 : 0;
-        var exact = start.Line == end.Line
-            && node.Style is ScalarStyle.Plain or ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted
-            && end.Column - start.Column == length + 2 * quotes;
-        return exact
-            ? ((int)start.Line, (int)start.Column + quotes + column - 1)
-            : ((int)start.Line, (int)start.Column);
     }
 }

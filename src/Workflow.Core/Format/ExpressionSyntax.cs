@@ -131,7 +131,8 @@ internal sealed class ExpressionSyntax
         ExpressionException.BadExpression,
         $"Expression '{text}' uses {construct} at column {column}, which is not supported. {WorkflowExpression.SyntaxSummary}",
         text,
-        column);
+        column,
+        $"Expression '{text}' uses {construct}, which is not supported. {WorkflowExpression.SyntaxSummary}");
 
     private static string UnaryOperatorText(Operator op) => op switch
     {

@@ -32,9 +32,13 @@ internal sealed class StepReader
     private readonly StepSettingsReader settings;
     private readonly PlacementReader placement;
     private readonly ExpressionReader expressions;
+    private readonly IStepScriptChecker? scripts;
+    // Steps may share a script: it is checked, and its errors reported, once.
+    private readonly HashSet<string> checkedScripts = new(StringComparer.Ordinal);
 
-    public StepReader(DiagnosticList diagnostics, string? projectDirectory, StepDefaults defaults, PlacementReader placement)
+    public StepReader(DiagnosticList diagnostics, string? projectDirectory, StepDefaults defaults, PlacementReader placement, IStepScriptChecker? scripts = null)
     {
+        this.scripts = scripts;
         this.diagnostics = diagnostics;
         this.projectDirectory = projectDirectory;
         this.defaults = defaults;
@@ -163,6 +167,14 @@ internal sealed class StepReader
         {
             diagnostics.Error(WorkflowErrorIds.StepScriptMissing, node,
                 $"Script '{path}' of {where} was not found in '{folder.TrimEnd(Path.DirectorySeparatorChar)}'. Create it or fix the path.");
+        }
+        else if (scripts != null && checkedScripts.Add(full))
+        {
+            foreach (var error in scripts.Check(full))
+            {
+                diagnostics.ErrorIn(full, WorkflowErrorIds.StepScriptSyntaxError, error.Line, error.Column,
+                    $"Script '{path}' of {where} does not parse: {error.Message} ({error.ParserErrorId}) Fix the script; the step cannot run as it is.");
+            }
         }
     }
 

@@ -21,6 +21,7 @@ public static class WorkflowErrorIds
     public const string StepSeveralActions = "StepSeveralActions";
     public const string StepScriptMissing = "StepScriptMissing";
     public const string StepScriptNotPowerShell = "StepScriptNotPowerShell";
+    public const string StepScriptSyntaxError = "StepScriptSyntaxError";
 
     public const string BadDuration = "BadDuration";
     public const string BadRetry = "BadRetry";

@@ -108,7 +108,8 @@ public sealed class WorkflowExpression
                 ExpressionException.BadExpression,
                 $"Expression '{text}' is not valid: {e.Description} at column {column}. {SyntaxSummary}",
                 text,
-                column);
+                column,
+                $"Expression '{text}' is not valid: {e.Description}. {SyntaxSummary}");
         }
         return new WorkflowExpression(text, tree, ExpressionSyntax.Check(tree, text));
     }

@@ -26,21 +26,25 @@ public static class WorkflowReader
     private static readonly Regex VersionPattern = new("^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$", RegexOptions.CultureInvariant);
     private static readonly Regex SecretPattern = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
 
-    /// <summary>Reads a workflow folder (its workflow.yml) or a workflow.yml file; scripts are looked up beside the file.</summary>
-    public static WorkflowLoadResult Load(string pathToFolderOrWorkflowYml)
+    /// <summary>
+    /// Reads a workflow folder (its workflow.yml) or a workflow.yml file; scripts are looked up beside
+    /// the file, and checked by <paramref name="scripts"/> when given. A folder or file that is not
+    /// there is no diagnostic (it has no line to point at): it throws WorkflowFileNotFound
+    /// (ObjectNotFound), and one that cannot be read WorkflowFileNotReadable (ReadError).
+    /// </summary>
+    public static WorkflowLoadResult Load(string pathToFolderOrWorkflowYml, IStepScriptChecker? scripts = null)
     {
         if (string.IsNullOrWhiteSpace(pathToFolderOrWorkflowYml))
         {
-            var none = new DiagnosticList("");
-            none.Error(WorkflowErrorIds.FileNotFound, 0, 0, $"No path was given. Give a workflow folder holding {FileName}, or the file itself.");
-            return new WorkflowLoadResult(null, none.InFileOrder());
+            throw new WorkflowException(WorkflowErrorIds.FileNotFound, FailureKind.InvalidArgument,
+                $"No path was given. Give a workflow folder holding {FileName}, or the file itself.");
         }
         var path = Path.GetFullPath(pathToFolderOrWorkflowYml);
-        if (Directory.Exists(path))
+        var folder = Directory.Exists(path) ? path : null;
+        if (folder != null)
         {
             path = Path.Combine(path, FileName);
         }
-        var diagnostics = new DiagnosticList(path);
         string text;
         try
         {
@@ -48,27 +52,31 @@ public static class WorkflowReader
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            diagnostics.Error(WorkflowErrorIds.FileNotFound, 0, 0,
-                $"'{path}' was not found. Give a workflow folder holding {FileName}, or the file itself; New-Workflow creates one.");
-            return new WorkflowLoadResult(null, diagnostics.InFileOrder());
+            throw new WorkflowException(WorkflowErrorIds.FileNotFound, FailureKind.ObjectNotFound, folder != null
+                ? $"The folder '{folder}' holds no {FileName}. Give a workflow folder, or create one with New-Workflow."
+                : $"'{path}' was not found. Give a workflow folder holding {FileName}, or the file itself; New-Workflow creates one.",
+                pathToFolderOrWorkflowYml, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            diagnostics.Error(WorkflowErrorIds.FileNotReadable, 0, 0, $"'{path}' could not be read: {e.Message}");
-            return new WorkflowLoadResult(null, diagnostics.InFileOrder());
+            throw new WorkflowException(WorkflowErrorIds.FileNotReadable, FailureKind.ReadError,
+                $"'{path}' could not be read: {e.Message} Check that it is a file you may read.", path, e);
         }
-        return Parse(text, path, Path.GetDirectoryName(path));
+        return Parse(text, path, Path.GetDirectoryName(path), scripts);
     }
 
     /// <summary>
     /// Reads workflow.yml text. <paramref name="fileName"/> names the file in diagnostics and becomes
     /// <see cref="WorkflowDefinition.SourceFile"/>; <paramref name="projectDirectory"/>, when given, is where
-    /// <c>run:</c> scripts must exist.
+    /// <c>run:</c> scripts must exist, and <paramref name="scripts"/> checks their syntax.
     /// </summary>
-    public static WorkflowLoadResult Parse(string yamlText, string fileName, string? projectDirectory)
+    public static WorkflowLoadResult Parse(string yamlText, string fileName, string? projectDirectory, IStepScriptChecker? scripts = null)
     {
-        var diagnostics = new DiagnosticList(fileName);
-        var root = YamlLoader.LoadRoot(yamlText ?? throw new ArgumentNullException(nameof(yamlText)), diagnostics);
+        if (yamlText == null) throw new ArgumentNullException(nameof(yamlText));
+        // A byte order mark is not part of the text: File.ReadAllText drops it, and so does this.
+        if (yamlText.Length > 0 && yamlText[0] == '\uFEFF') yamlText = yamlText.Substring(1);
+        var diagnostics = new DiagnosticList(fileName, yamlText);
+        var root = YamlLoader.LoadRoot(yamlText, diagnostics);
         if (root == null)
         {
             return new WorkflowLoadResult(null, diagnostics.InFileOrder());
@@ -80,7 +88,7 @@ public static class WorkflowReader
         var regions = placement.Regions(workflow);
         var defaults = settings.Defaults(workflow.Section("defaults", "defaults", DefaultsKeys));
         var output = new ExpressionReader(diagnostics).Read(workflow, "output", itemAllowed: false);
-        var steps = ReadSteps(workflow, new StepReader(diagnostics, projectDirectory, defaults, placement), diagnostics);
+        var steps = ReadSteps(workflow, new StepReader(diagnostics, projectDirectory, defaults, placement, scripts), diagnostics);
         StepGraphValidator.Validate(steps, output, diagnostics);
 
         var definition = new WorkflowDefinition

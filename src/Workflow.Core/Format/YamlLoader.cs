@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -12,11 +13,25 @@ internal static class YamlLoader
     /// <summary>The root mapping, or null (with a diagnostic) if the text is not YAML or its root is not a mapping.</summary>
     public static YamlMappingNode? LoadRoot(string text, DiagnosticList diagnostics)
     {
-        var parser = new TrackingParser(new Parser(new StringReader(text)));
+        var scanner = new Scanner(new StringReader(text));
+        var parser = new TrackingParser(new Parser(scanner));
         var stream = new YamlStream();
         try
         {
             stream.Load(parser);
+        }
+        catch (SyntaxErrorException e)
+        {
+            var (at, message) = ScannerError(e, scanner.CurrentPosition);
+            diagnostics.Error(WorkflowErrorIds.YamlMalformed, at, message);
+            return null;
+        }
+        catch (AnchorNotFoundException e)
+        {
+            // Aliases are resolved once the whole file is read, so the error has no mark (1:1).
+            diagnostics.Error(WorkflowErrorIds.YamlMalformed, parser.UnknownAlias ?? e.Start,
+                $"The file is not valid YAML: {e.Message}. Define the anchor (&name) before its alias (*name), or quote a value that starts with '*'.");
+            return null;
         }
         catch (YamlException e)
         {
@@ -53,6 +68,32 @@ internal static class YamlLoader
         return mapping;
     }
 
+    /// <summary>
+    /// Where a scanner error is: where the scanner stopped (a tab used as indentation on line 4 is on
+    /// line 4, though YamlDotNet marks it at the mapping's start). The construct it was scanning is
+    /// named in the message when it began elsewhere; at the end of the file, where the construct began
+    /// is the place to look (an unclosed quote), so that is the position.
+    /// </summary>
+    private static (Mark At, string Message) ScannerError(SyntaxErrorException e, Mark stopped)
+    {
+        var atEnd = e.Message.IndexOf("end of stream", StringComparison.OrdinalIgnoreCase) >= 0;
+        var at = atEnd || stopped.Line <= e.Start.Line ? e.Start : stopped;
+        var message = $"The file is not valid YAML: {e.Message}";
+        if (atEnd)
+        {
+            message += $" It reached the end of the file (line {stopped.Line}): close what begins here.";
+        }
+        else if (at.Line != e.Start.Line && !(e.Start.Line == 1 && e.Start.Column == 1))
+        {
+            message += $" (scanning from line {e.Start.Line}, column {e.Start.Column})";
+        }
+        if (e.Message.IndexOf("tab", StringComparison.OrdinalIgnoreCase) >= 0)
+        {
+            message += " YAML indents with spaces only: replace the tab with spaces.";
+        }
+        return (at, message);
+    }
+
     /// <summary>Remembers where the last parsing event was, for errors that carry no position.</summary>
     private sealed class TrackingParser : IParser
     {
@@ -60,7 +101,12 @@ internal static class YamlLoader
 
         public TrackingParser(IParser inner) => this.inner = inner;
 
+        private readonly HashSet<string> anchors = new(StringComparer.Ordinal);
+
         public Mark LastMark { get; private set; } = new(0, 1, 1);
+
+        /// <summary>The first alias read before any anchor of its name.</summary>
+        public Mark? UnknownAlias { get; private set; }
 
         public ParsingEvent? Current => inner.Current;
 
@@ -70,6 +116,8 @@ internal static class YamlLoader
             if (inner.Current != null)
             {
                 LastMark = inner.Current.End;
+                if (inner.Current is NodeEvent { Anchor.IsEmpty: false } node) anchors.Add(node.Anchor.Value);
+                if (inner.Current is AnchorAlias alias && UnknownAlias == null && !anchors.Contains(alias.Value.Value)) UnknownAlias = alias.Start;
             }
             return moved;
         }

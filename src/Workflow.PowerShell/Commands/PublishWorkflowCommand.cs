@@ -33,13 +33,13 @@ public sealed class PublishWorkflowCommand : AwsCmdlet
 
     protected override void ProcessRecord() => ForItem(() =>
     {
-        var (definition, folder, hash) = WorkflowCatalog.Read(GetUnresolvedProviderPathFromPSPath(Path));
+        var (definition, folder, hash) = WorkflowCatalog.Read(GetUnresolvedProviderPathFromPSPath(Path), PowerShellScriptChecker.Instance);
         // Asked all at once, so -WhatIf lists every region too.
         var local = ShouldProcess(definition.WorkflowId, $"Publish {folder} ({hash}) to local");
         var regions = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(Region ?? System.Array.Empty<string>(),
             name => ShouldProcess(definition.WorkflowId, $"Deploy {hash} to {Qualified(name)}: package in S3, task queue and dead-letter queue in SQS")));
         if (!local) return;
-        var info = Engine.Catalog.PublishAsync(folder, Force).GetAwaiter().GetResult();
+        var info = Engine.Catalog.PublishAsync(folder, Force, PowerShellScriptChecker.Instance).GetAwaiter().GetResult();
         foreach (var name in regions)
         {
             // A region that fails (unknown, unreachable, not ours) is an error of its own: the

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using Workflow.Model;
 
@@ -5,15 +6,27 @@ namespace Workflow.PowerShell.Commands;
 
 /// <summary>
 /// Removes a published workflow, its package and its runs; from each AWS region it is deployed to,
-/// its task queue, dead-letter queue, package and deployment record (-WhatIf lists them).
+/// its task queue, dead-letter queue, package and deployment record (-WhatIf lists them). High
+/// impact: it asks first unless -Force or -Confirm:$false.
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "Workflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "Workflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
 [OutputType(typeof(WorkflowInfo))]
 public sealed class RemoveWorkflowCommand : AwsCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string ById = "WorkflowId";
+    private const string ByObject = "InputObject";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
     [ArgumentCompleter(typeof(WorkflowIdCompleter))]
     public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
+
+    /// <summary>Workflows as Get-Workflow and Publish-Workflow emit them.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByObject)]
+    public WorkflowInfo[] InputObject { get; set; } = System.Array.Empty<WorkflowInfo>();
+
+    /// <summary>Removes without asking, as AWS.Tools' -Force does; -WhatIf still only lists.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     /// <summary>Emits the removed workflow.</summary>
     [Parameter]
@@ -21,7 +34,8 @@ public sealed class RemoveWorkflowCommand : AwsCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var id in WorkflowId)
+        var ids = ParameterSetName == ByObject ? InputObject.Select(w => w.WorkflowId) : WorkflowId;
+        foreach (var id in ids)
         {
             ForItem(() =>
             {
@@ -31,15 +45,24 @@ public sealed class RemoveWorkflowCommand : AwsCmdlet
                 {
                     using var region = OpenRegion(deployment.Region, deployment.Bucket);
                     var plan = region.RemovalPlanAsync(id, Cancellation).GetAwaiter().GetResult();
-                    if (!ShouldProcess(string.Join("; ", plan), $"Remove {id} from {deployment.Region}")) continue;
+                    if (!Proceed(string.Join("; ", plan), $"Remove {id} from {deployment.Region}")) continue;
                     region.RemoveAsync(id, Cancellation).GetAwaiter().GetResult();
                     Engine.Store.RemoveDeployment(id, deployment.Region);
                 }
                 var runs = Engine.GetRuns(id).Count;
-                if (!ShouldProcess(id, $"Remove workflow and its {runs} run(s)")) return;
+                if (!Proceed(id, $"Remove workflow and its {runs} run(s)")) return;
                 Engine.Catalog.RemoveAsync(id).GetAwaiter().GetResult();
                 if (PassThru) WriteObject(info);
             });
         }
+    }
+
+    /// <summary>-WhatIf always only lists; otherwise -Force goes ahead without asking, as AWS.Tools' ConfirmShouldProceed.</summary>
+    private bool Proceed(string target, string action)
+    {
+        var whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+        return (Force && !whatIf) || ShouldProcess(target, action);
     }
 }

@@ -4,7 +4,10 @@ using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Carries on runs whose session ended: finished steps keep their outputs, the rest run.</summary>
+/// <summary>
+/// Carries on runs whose session ended: finished steps keep their outputs, the rest run. A run that
+/// has already ended is an error (WorkflowRunAlreadyFinished); with -Wait, so is one that ends badly.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "WorkflowRun", SupportsShouldProcess = true)]
 [OutputType(typeof(WorkflowRun))]
 public sealed class ResumeWorkflowRunCommand : WorkflowCmdlet
@@ -13,7 +16,7 @@ public sealed class ResumeWorkflowRunCommand : WorkflowCmdlet
     [ArgumentCompleter(typeof(RunIdCompleter))]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
-    /// <summary>Waits for the resumed run to end, showing progress.</summary>
+    /// <summary>Waits for the resumed run to end, showing progress; a run that ends Failed or Cancelled is also an error.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -23,11 +26,12 @@ public sealed class ResumeWorkflowRunCommand : WorkflowCmdlet
         {
             ForItem(() =>
             {
-                Engine.GetRun(id);
+                var current = Engine.GetRun(id);
+                if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "resume");
                 if (!ShouldProcess(id, "Resume run")) return;
                 var run = Engine.Resume(id);
-                if (Wait) run = Wait(Engine.WaitAsync(id, Cancellation), () => RunProgress(id));
-                WriteObject(run);
+                if (Wait) WriteWaitedRun(Wait(Engine.WaitAsync(id, Cancellation), () => RunProgress(id)));
+                else WriteObject(run);
             });
         }
     }

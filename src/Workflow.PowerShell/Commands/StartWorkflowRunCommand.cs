@@ -24,7 +24,10 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
     [ArgumentCompleter(typeof(RegionCompleter))]
     public string? Region { get; set; }
 
-    /// <summary>Waits for the run to end, showing progress; Ctrl+C stops the run.</summary>
+    /// <summary>
+    /// Waits for the run to end, showing progress; Ctrl+C stops the run. A run that ends Failed or
+    /// Cancelled is emitted and written as an error too.
+    /// </summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -41,16 +44,14 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
         {
             if (!ShouldProcess(WorkflowId, $"Start run in {Qualified(region)}")) return;
             var remote = StartRemote(Qualified(region), argument);
-            WriteObject(Wait ? WaitRemote(remote, Cancellation) : remote);
+            if (Wait) WriteWaitedRun(WaitRemote(remote, Cancellation));
+            else WriteObject(remote);
             return;
         }
         if (!ShouldProcess(WorkflowId, "Start run")) return;
         var run = Engine.StartRun(WorkflowId, argument);
-        if (Wait)
-        {
-            run = WaitOrStop(run.RunId);
-        }
-        WriteObject(run);
+        if (Wait) WriteWaitedRun(WaitOrStop(run.RunId));
+        else WriteObject(run);
     });
 
     private string? HomeRegionIfDeployed()

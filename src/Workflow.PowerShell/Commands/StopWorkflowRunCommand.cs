@@ -7,7 +7,8 @@ namespace Workflow.PowerShell.Commands;
 /// <summary>
 /// Stops runs: running steps are cancelled (pipelines stopped, processes killed), the rest never
 /// start. A run in an AWS region is marked stopped in its bucket: its workers start none of its
-/// remaining steps, and steps already running there finish.
+/// remaining steps, and steps already running there finish. A run that has already ended is an
+/// error of its own (WorkflowRunAlreadyFinished), not a silent no-op.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "WorkflowRun", SupportsShouldProcess = true)]
 [OutputType(typeof(WorkflowRun))]
@@ -28,6 +29,7 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
             ForItem(() =>
             {
                 var current = Engine.GetRun(id);
+                if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "stop");
                 if (Workflow.Engine.RunOwner.IsRemote(current.Owner) && !current.State.IsFinal())
                 {
                     if (!ShouldProcess(id, $"Stop run in {current.Owner}")) return;

@@ -4,7 +4,10 @@ using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Checks a workflow folder (or workflow.yml) and emits one diagnostic per problem, with file, line and column.</summary>
+/// <summary>
+/// Checks a workflow folder (or workflow.yml) and its PowerShell step scripts, and emits one diagnostic
+/// per problem, with file, line and column. A folder that is not there is an ObjectNotFound error.
+/// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "Workflow")]
 [OutputType(typeof(WorkflowDiagnostic), typeof(bool))]
 public sealed class TestWorkflowCommand : WorkflowCmdlet
@@ -19,7 +22,18 @@ public sealed class TestWorkflowCommand : WorkflowCmdlet
 
     protected override void ProcessRecord()
     {
-        var result = WorkflowReader.Load(GetUnresolvedProviderPathFromPSPath(Path));
+        WorkflowLoadResult result;
+        try
+        {
+            result = WorkflowReader.Load(GetUnresolvedProviderPathFromPSPath(Path), PowerShellScriptChecker.Instance);
+        }
+        catch (WorkflowException e)
+        {
+            // -Quiet answers the question (is this a valid workflow?) and nothing else.
+            if (Quiet) WriteObject(false);
+            else WriteError(ToErrorRecord(e));
+            return;
+        }
         if (Quiet)
         {
             WriteObject(!result.HasErrors);

@@ -5,7 +5,10 @@ using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Waits until runs end, showing progress, and emits them.</summary>
+/// <summary>
+/// Waits until runs end, showing progress, and emits them; a run that ended Failed or Cancelled is
+/// also a non-terminating error (WorkflowRunFailed, WorkflowRunCancelled) naming the step and its error.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "WorkflowRun")]
 [OutputType(typeof(WorkflowRun))]
 public sealed class WaitWorkflowRunCommand : AwsCmdlet
@@ -30,7 +33,7 @@ public sealed class WaitWorkflowRunCommand : AwsCmdlet
                 try
                 {
                     var run = Engine.GetRun(id);
-                    WriteObject(Workflow.Engine.RunOwner.IsRemote(run.Owner) && !run.State.IsFinal()
+                    WriteWaitedRun(Workflow.Engine.RunOwner.IsRemote(run.Owner) && !run.State.IsFinal()
                         ? WaitRemote(run, limit.Token)
                         : Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
                 }

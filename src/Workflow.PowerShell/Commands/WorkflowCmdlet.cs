@@ -56,6 +56,16 @@ public abstract class WorkflowCmdlet : PSCmdlet
     protected void Fail(WorkflowException e) => ThrowTerminatingError(ToErrorRecord(e));
 
     /// <summary>
+    /// Emits a run that was waited on; one that ended Failed or Cancelled is also a non-terminating
+    /// error (WorkflowRunFailed, WorkflowRunCancelled), so $? is false and -ErrorAction Stop throws.
+    /// </summary>
+    protected void WriteWaitedRun(WorkflowRun run)
+    {
+        WriteObject(run);
+        if (RunErrors.Unsuccessful(run) is { } failure) WriteError(ToErrorRecord(failure));
+    }
+
+    /// <summary>
     /// Waits on Core's task from the pipeline thread, writing progress every 200 ms; Ctrl+C cancels.
     /// Progress and errors are written here only: a cmdlet may not write from other threads.
     /// </summary>

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
@@ -86,7 +87,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             shell.Commands.Clear();
             shell.Streams.ClearStreams();
             var path = System.IO.Path.Combine(invocation.PackageDirectory, invocation.Step.Run!);
-            var command = Script(path);
+            var command = Script(path, invocation.Step.Run!);
             // A script with a param block binds $Context through its cached command; one without gets
             // it in $args, which only the command-by-path form passes on.
             (command != null ? shell.AddCommand(command) : shell.AddCommand(path)).AddArgument(ContextObject(invocation));
@@ -104,9 +105,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
                 catch (RuntimeException e)
                 {
                     WriteLog(invocation.Log);
-                    var where = e.ErrorRecord?.InvocationInfo?.PositionMessage;
-                    throw new StepFailedException("StepScriptFailed",
-                        $"Step '{invocation.Step.Name}' threw: {e.Message}" + (string.IsNullOrEmpty(where) ? "" : $" {where}"), e);
+                    throw new StepFailedException("StepScriptFailed", Threw(invocation, e), e);
                 }
                 finally
                 {
@@ -125,16 +124,43 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         }
 
         /// <summary>
+        /// "The script steps/split.ps1 threw: ... (at steps/split.ps1:3:1)": the user's paths, not the
+        /// package copy's, and one line (the run's error adds the step's name).
+        /// </summary>
+        private static string Threw(StepInvocation invocation, RuntimeException e)
+        {
+            var package = new Workflow.Engine.PackagePaths(invocation.PackageDirectory);
+            var at = e.ErrorRecord?.InvocationInfo is { ScriptName.Length: > 0 } where
+                ? $" (at {package.ToUserPath(where.ScriptName)}:{where.ScriptLineNumber}:{where.OffsetInLine})"
+                : "";
+            // -ErrorAction Stop wraps the error in "The running command stopped because ...": give the error itself.
+            var message = e is ActionPreferenceStopException && e.ErrorRecord?.Exception is { } inner ? inner.Message : e.Message;
+            return $"The script {invocation.Step.Run} threw: {package.ToUserPaths(message)}{at}";
+        }
+
+        /// <summary>
         /// The script's command, looked up once per lane: packages are content-addressed, so a path's
         /// script never changes, and resolving it on every call costs more than running a small step.
         /// </summary>
-        private CommandInfo? Script(string path)
+        private CommandInfo? Script(string path, string run)
         {
             if (!scripts.TryGetValue(path, out var command))
             {
-                var script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
-                    ?? throw new StepFailedException("StepScriptMissing", $"The script '{path}' is missing from the published package. Publish the workflow again.");
-                var declared = (script.ScriptBlock.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;
+                ScriptBlock block;
+                ExternalScriptInfo script;
+                try
+                {
+                    script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
+                        ?? throw new StepFailedException("StepScriptMissing", $"The script '{run}' is missing from the published package. Publish the workflow again.");
+                    block = script.ScriptBlock;
+                }
+                catch (ParseException e)
+                {
+                    var first = PowerShellScriptChecker.Errors(e.Errors).FirstOrDefault();
+                    throw new StepFailedException(Workflow.Format.WorkflowErrorIds.StepScriptSyntaxError,
+                        $"The script {run} does not parse: {first?.Message ?? e.Message}" + (first == null ? "" : $" (at {run}:{first.Line}:{first.Column})") + " Fix it (Test-Workflow shows every error) and publish again.", e);
+                }
+                var declared = (block.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;
                 command = declared > 0 ? script : null;
                 scripts[path] = command;
             }

@@ -75,6 +75,34 @@ public sealed class CommandStepTests : IDisposable
     }
 
     [Fact]
+    public async Task Failed_command_step_is_named_once_in_the_run_error()
+    {
+        var engine = home.Open();
+
+        var run = await RunCommandAsync(engine, """cat > /dev/null; echo 'disk full' >&2; exit 3""");
+
+        Assert.Equal("Step 'shell' failed: 'sh' exited with code 3. stderr: disk full", run.Error);
+    }
+
+    [Fact]
+    public async Task Command_that_cannot_start_is_reported_without_the_package_path()
+    {
+        var engine = home.Open();
+
+        var run = await home.RunAsync(engine, """
+            name: cmd
+            version: 1.0.0
+            steps:
+              - name: shell
+                command: [no-such-program-here]
+            """);
+
+        var error = run.Step("shell").Error!;
+        Assert.StartsWith("'no-such-program-here' could not be started", error);
+        Assert.DoesNotContain(System.IO.Path.Combine(home.Home, "blobs"), error);
+    }
+
+    [Fact]
     public async Task Command_step_printing_text_that_is_not_JSON_fails_with_not_JSON()
     {
         var engine = home.Open();

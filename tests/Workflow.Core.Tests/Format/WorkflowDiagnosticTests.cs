@@ -25,19 +25,6 @@ public sealed class WorkflowDiagnosticTests
     }
 
     [Fact]
-    public void Missing_file_is_WorkflowFileNotFound_without_a_definition()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "wf-missing-" + System.Guid.NewGuid().ToString("N"));
-
-        var result = WorkflowReader.Load(path);
-
-        var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal(WorkflowErrorIds.FileNotFound, diagnostic.ErrorId);
-        Assert.Equal((0, 0), (diagnostic.Line, diagnostic.Column));
-        Assert.Null(result.Definition);
-    }
-
-    [Fact]
     public void Yaml_syntax_error_is_WorkflowYamlMalformed_at_the_parser_mark()
     {
         var result = WorkflowReader.Parse("name: demo\nversion: 'x\n", "workflow.yml", null);
