@@ -29,6 +29,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
+# From a shell (`dotnet pwsh ./build.ps1 -PesterPath a,b`) a list arrives as one string.
+$PesterPath = $PesterPath -split ','
 
 $dependsOn = @{
     Test    = @('Build')

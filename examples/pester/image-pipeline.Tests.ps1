@@ -1,18 +1,20 @@
 # How an admin checks a workflow of their own with Pester 5, here examples/image-pipeline:
 #   Invoke-Pester ./examples/pester
-# Each run goes to a store of its own under Pester's TestDrive, so nothing touches your real
-# workflow home ($env:WORKFLOW_HOME, or ~/.local/share/Workflow.PowerShell), and it is deleted
-# with TestDrive when the file ends.
+# The runs go to a workflow home of their own, so nothing touches your real one
+# ($env:WORKFLOW_HOME, or ~/.local/share/Workflow.PowerShell), and it is deleted afterwards.
+# (Not under $TestDrive: Pester deletes what a Context created there when the Context ends,
+# which would take the store and packages published in one Context away from the next.)
 BeforeAll {
     Import-Module Workflow.PowerShell -ErrorAction Stop
     $savedHome = $env:WORKFLOW_HOME
-    $env:WORKFLOW_HOME = Join-Path $TestDrive 'workflow-home'
+    $env:WORKFLOW_HOME = Join-Path ([IO.Path]::GetTempPath()) ('wf-example-' + [guid]::NewGuid().ToString('N'))
     $workflow = Join-Path $PSScriptRoot '../image-pipeline'
 }
 
 AfterAll {
-    # Removing the module closes its store, so TestDrive can be deleted.
+    # Removing the module closes its store, so the home can be deleted.
     Remove-Module Workflow.PowerShell
+    Remove-Item $env:WORKFLOW_HOME -Recurse -Force
     $env:WORKFLOW_HOME = $savedHome
 }
 
