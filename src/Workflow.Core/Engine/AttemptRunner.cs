@@ -39,6 +39,10 @@ internal sealed class AttemptRunner
         this.folderOf = folderOf;
     }
 
+    /// <param name="shutdown">
+    /// The engine or worker is closing: an attempt it cuts short is interrupted (not failed, not
+    /// cancelled), and the step runs again wherever the run is carried on next.
+    /// </param>
     public TaskOutcome Run(IAttemptHost run, StepTask task, CancellationToken shutdown)
     {
         var step = run.Workflow.Definition.FindStep(task.Step)!;
@@ -53,7 +57,7 @@ internal sealed class AttemptRunner
         {
             if (stopped.IsCancellationRequested)
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                return Stopped(run, task, attempt, shutdown);
             }
             if (attempt > task.FirstAttempt)
             {
@@ -67,9 +71,11 @@ internal sealed class AttemptRunner
                 var output = StepOutput.Normalize(step.Name, RunAttempt(run, step, task, attempt, artifacts, log, stopped));
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
-            catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
+            catch (Exception e) when (stopped.IsCancellationRequested && (e is OperationCanceledException || shutdown.IsCancellationRequested))
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                // While the host closes, an executor may fail in any way (a runspace closed under its
+                // pipeline): that is the shutdown's doing, not the step's.
+                return Stopped(run, task, attempt, shutdown);
             }
             catch (Exception e)
             {
@@ -84,10 +90,20 @@ internal sealed class AttemptRunner
             }
             if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                return Stopped(run, task, attempt, shutdown);
             }
             attempt++;
         }
+    }
+
+    /// <summary>
+    /// A stop of the run (or a failed sibling) cancels the step, even if the engine closes meanwhile:
+    /// the user asked for it. Only a shutdown alone interrupts it.
+    /// </summary>
+    private static TaskOutcome Stopped(IAttemptHost run, StepTask task, int attempt, CancellationToken shutdown)
+    {
+        var cancelled = run.Cancellation.IsCancellationRequested;
+        return new TaskOutcome(task.Step, task.Item, attempt, false, cancelled, null, null, Interrupted: !cancelled && shutdown.IsCancellationRequested);
     }
 
     private string RunAttempt(IAttemptHost run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken stopped)
