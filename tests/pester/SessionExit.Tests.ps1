@@ -119,6 +119,33 @@ $run = Wait-WorkflowRun -RunId $RunId
         Get-Executions | Should -Be @('s1 1', 's2 1', 's2 2', 's3 1', 's4 1')
     }
 
+    It 'is interrupted by Remove-Module and resumed in the same process by the next import' {
+        $folder = New-TestWorkflow -Name chain -Yaml @'
+name: chain
+version: 1.0.0
+steps:
+  - name: s1
+    run: step.ps1
+  - name: s2
+    needs: [s1]
+    run: step.ps1
+  - name: s3
+    needs: [s2]
+    run: step.ps1
+'@ -Files @{ 'step.ps1' = $script:StepScript }
+        Import-StagedModule
+        $runId = (Publish-Workflow $folder -Force | Start-WorkflowRun).RunId
+        Wait-Until { Test-Path (Join-Path $testHome 's2.started') } -What 's2 to start'
+
+        Remove-Module Workflow.PowerShell
+        Import-StagedModule
+        $run = Wait-WorkflowRun -RunId $runId
+
+        $run.State | Should -Be 'Succeeded'
+        ($run.Steps | Where-Object Step -eq 's2').Attempt | Should -Be 2
+        Get-Executions | Should -Be @('s1 1', 's2 1', 's2 2', 's3 1')
+    }
+
     It 'ends a running command step''s processes with the session, and runs the step once more on Resume-WorkflowRun' {
         $tmp = Join-Path $testHome 'tmp'
         $null = New-Item -ItemType Directory -Path $tmp
