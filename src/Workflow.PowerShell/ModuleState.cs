@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using Workflow.Engine;
 using Workflow.Executors;
+using Workflow.Model;
 using Workflow.PowerShell.Executors;
 using Workflow.Store;
 
@@ -10,12 +11,14 @@ namespace Workflow.PowerShell;
 
 /// <summary>
 /// The engine of each workflow home this process has used ($env:WORKFLOW_HOME picks the home).
-/// Engines live as long as the module: runs started in a session go on after the cmdlet returns.
+/// Engines live as long as the module and the session: runs started in a session go on after the
+/// cmdlet returns, and are interrupted (not failed) when the module is removed or the session ends.
 /// </summary>
 internal static class ModuleState
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, (WorkflowEngine Engine, PowerShellExecutor Scripts)> Engines = new(StringComparer.Ordinal);
+    private static bool ended;
 
     public static WorkflowEngine Engine
     {
@@ -25,6 +28,12 @@ internal static class ModuleState
             lock (Gate)
             {
                 if (Engines.TryGetValue(home, out var open)) return open.Engine;
+                if (ended)
+                {
+                    // An engine opened now would resume the runs just let go, in a process about to end.
+                    throw new WorkflowException("WorkflowSessionEnded", FailureKind.InvalidOperation,
+                        "This PowerShell session is ending; its workflow runs were interrupted and the next session resumes them.");
+                }
                 var options = new EngineOptions();
                 var scripts = new PowerShellExecutor(options.Parallelism);
                 var engine = WorkflowEngine.Open(home, new IStepExecutor[] { scripts, new CommandExecutor() }, options);
@@ -34,6 +43,17 @@ internal static class ModuleState
         }
     }
 
+    /// <summary>The session ends (pwsh exits): the engines close and no new one opens.</summary>
+    public static void EndSession()
+    {
+        lock (Gate)
+        {
+            ended = true;
+            CloseAll();
+        }
+    }
+
+    /// <summary>The module is removed: the engines close; a later import opens them again, resuming their runs.</summary>
     public static void CloseAll()
     {
         lock (Gate)

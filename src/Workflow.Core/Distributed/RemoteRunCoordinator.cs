@@ -133,7 +133,7 @@ public sealed class RemoteRunCoordinator
         var host = new RemoteAttemptHost(run.Workflow);
         var started = DateTimeOffset.UtcNow;
         var outcome = attempts.Run(host, task, shutdown);
-        if (outcome.Cancelled && shutdown.IsCancellationRequested)
+        if (outcome.Interrupted)
         {
             return new HandledTask(TaskDisposition.Released, null, outcome.Attempt, "The worker is stopping.");
         }

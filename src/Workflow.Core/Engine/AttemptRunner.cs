@@ -40,6 +40,10 @@ internal sealed class AttemptRunner
         this.folderOf = folderOf;
     }
 
+    /// <param name="shutdown">
+    /// The engine or worker is closing: an attempt it cuts short is interrupted (not failed, not
+    /// cancelled), and the step runs again wherever the run is carried on next.
+    /// </param>
     public TaskOutcome Run(IAttemptHost run, StepTask task, CancellationToken shutdown)
     {
         var step = run.Workflow.Definition.FindStep(task.Step)!;
@@ -54,7 +58,7 @@ internal sealed class AttemptRunner
         {
             if (stopped.IsCancellationRequested)
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                return Stopped(run, task, attempt, shutdown);
             }
             if (attempt > task.FirstAttempt)
             {
@@ -71,9 +75,11 @@ internal sealed class AttemptRunner
                 if (run.Secrets.FoundIn(output) is { } secret) throw run.Secrets.OutputHolds(secret);
                 return new TaskOutcome(task.Step, task.Item, attempt, true, false, output, null);
             }
-            catch (Exception e) when (e is OperationCanceledException && stopped.IsCancellationRequested)
+            catch (Exception e) when (stopped.IsCancellationRequested && (e is OperationCanceledException || shutdown.IsCancellationRequested))
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                // While the host closes, an executor may fail in any way (a runspace closed under its
+                // pipeline): that is the shutdown's doing, not the step's.
+                return Stopped(run, task, attempt, shutdown);
             }
             catch (Exception e)
             {
@@ -88,10 +94,20 @@ internal sealed class AttemptRunner
             }
             if (stopped.WaitHandle.WaitOne(step.Retry.DelayBefore(attempt + 1, random)))
             {
-                return new TaskOutcome(task.Step, task.Item, attempt, false, true, null, null);
+                return Stopped(run, task, attempt, shutdown);
             }
             attempt++;
         }
+    }
+
+    /// <summary>
+    /// A stop of the run (or a failed sibling) cancels the step, even if the engine closes meanwhile:
+    /// the user asked for it. Only a shutdown alone interrupts it.
+    /// </summary>
+    private static TaskOutcome Stopped(IAttemptHost run, StepTask task, int attempt, CancellationToken shutdown)
+    {
+        var cancelled = run.Cancellation.IsCancellationRequested;
+        return new TaskOutcome(task.Step, task.Item, attempt, false, cancelled, null, null, Interrupted: !cancelled && shutdown.IsCancellationRequested);
     }
 
     private string RunAttempt(IAttemptHost run, StepDefinition step, StepTask task, int attempt, string artifacts, IStepLog log, CancellationToken stopped)

@@ -21,6 +21,8 @@ internal sealed class RunContext : IAttemptHost
         Outputs = services.Outputs;
         Store = services.Store;
         Secrets = secrets;
+        Owner = services.Owner;
+        Closing = services.Closing;
     }
 
     public string RunId { get; }
@@ -32,6 +34,15 @@ internal sealed class RunContext : IAttemptHost
     public IRunStore Store { get; }
     public RunScheduler? Scheduler { get; set; }
     public RunSecrets Secrets { get; }
+
+    /// <summary>The session carrying the run on (see <see cref="RunOwner"/>).</summary>
+    public string Owner { get; }
+
+    /// <summary>
+    /// Cancelled when the engine shuts down with its session: not a stop of the run. Running
+    /// attempts are interrupted, not failed, and nothing new is dispatched; the run stays resumable.
+    /// </summary>
+    public CancellationToken Closing { get; }
 
     /// <summary>Cancelled when the run stops or a step fails: reaches every running attempt.</summary>
     public CancellationToken Cancellation => tasks.Token;
@@ -53,4 +64,4 @@ internal sealed class RunContext : IAttemptHost
 }
 
 /// <summary>The engine's shared parts, handed to what it creates.</summary>
-internal sealed record EngineServices(IRunStore Store, StoreWriter Writer, ITaskQueue Queue, OutputStorage Outputs);
+internal sealed record EngineServices(IRunStore Store, StoreWriter Writer, ITaskQueue Queue, OutputStorage Outputs, string Owner, CancellationToken Closing);

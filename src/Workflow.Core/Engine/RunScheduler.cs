@@ -30,6 +30,7 @@ internal sealed class RunScheduler
     private readonly TaskCompletionSource<RunState> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int outstanding;
     private string? failure;
+    private volatile bool releaseOnInterrupt;
 
     public RunScheduler(RunContext run)
     {
@@ -53,6 +54,16 @@ internal sealed class RunScheduler
 
     public void Post(TaskOutcome outcome) => outcomes.Writer.TryWrite(outcome);
 
+    /// <summary>
+    /// The engine is closing and its workers have stopped: take the outcomes that arrived, then end
+    /// without finishing the run. With <paramref name="release"/>, the run is let go in the store.
+    /// </summary>
+    public void Interrupt(bool release)
+    {
+        releaseOnInterrupt = release;
+        outcomes.Writer.TryComplete();
+    }
+
     public async Task RunAsync(IReadOnlyList<StepRecord>? resumed)
     {
         try
@@ -63,21 +74,32 @@ internal sealed class RunScheduler
             }
             var changes = new List<StoreChange> { new RunStateChange(run.RunId, Now, RunState.Running) };
             await AdvanceAsync(changes).ConfigureAwait(false);
-            while (outstanding > 0)
+            // Take every outcome that has arrived, decide on all of them, and write the lot in one
+            // transaction: one commit per batch, not two per step. No more outcomes: interrupted.
+            while (outstanding > 0 && await outcomes.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                // Take every outcome that has arrived, decide on all of them, and write the lot in
-                // one transaction: one commit per batch, not two per step.
                 changes = new List<StoreChange>();
-                var outcome = await outcomes.Reader.ReadAsync().ConfigureAwait(false);
-                do
+                while (outcomes.Reader.TryRead(out var outcome))
                 {
                     outstanding--;
                     await HandleAsync(outcome, changes).ConfigureAwait(false);
                 }
-                while (outcomes.Reader.TryRead(out outcome));
                 await AdvanceAsync(changes).ConfigureAwait(false);
             }
+            if (run.Closing.IsCancellationRequested && slots.Values.Any(s => !s.State.IsFinal()))
+            {
+                // The engine closes: wait until its workers have stopped and it says whether the run is let go.
+                await outcomes.Reader.Completion.ConfigureAwait(false);
+                completion.TrySetResult(await InterruptedAsync().ConfigureAwait(false));
+                return;
+            }
             completion.TrySetResult(await FinishAsync().ConfigureAwait(false));
+        }
+        catch (Exception e) when (run.Closing.IsCancellationRequested)
+        {
+            // The engine closes under the run (its store or queue shut): not the run's failure. What
+            // was written stays, and the next session carries the run on from there.
+            completion.TrySetException(e);
         }
         catch (Exception e)
         {
@@ -133,14 +155,20 @@ internal sealed class RunScheduler
     private async Task AdvanceAsync(List<StoreChange> changes)
     {
         var tasks = new List<StepTask>();
+        var closing = run.Closing.IsCancellationRequested;
         while (ready.Count > 0)
         {
             var slot = ready.Dequeue();
             if (slot.State != StepState.Pending || slot.Dispatched) continue;
-            var verdict = failure != null || run.Cancellation.IsCancellationRequested
-                ? StepVerdict.Cancel
-                : StepDecision.Decide(slot.Step, states);
-            Decide(slot, verdict, changes, tasks);
+            if (failure != null || run.Cancellation.IsCancellationRequested)
+            {
+                Decide(slot, StepVerdict.Cancel, changes, tasks);
+            }
+            else if (!closing)
+            {
+                // While the engine closes, nothing new starts: the step stays Pending for the next session.
+                Decide(slot, StepDecision.Decide(slot.Step, states), changes, tasks);
+            }
         }
 
         foreach (var task in tasks)
@@ -151,8 +179,17 @@ internal sealed class RunScheduler
         await run.Writer.WriteAsync(changes).ConfigureAwait(false);
         foreach (var task in tasks)
         {
-            outstanding++;
-            await run.Queue.EnqueueAsync(task).ConfigureAwait(false);
+            try
+            {
+                await run.Queue.EnqueueAsync(task).ConfigureAwait(false);
+                outstanding++;
+            }
+            catch (Exception) when (run.Closing.IsCancellationRequested)
+            {
+                // The queue closed with the engine: the step stays Running in the store, as if its
+                // attempt had been cut short, and the next session runs it.
+                return;
+            }
         }
     }
 
@@ -318,6 +355,19 @@ internal sealed class RunScheduler
         return state;
     }
 
+    /// <summary>The run is left unfinished, as a kill would leave it; if asked to, this session lets it go.</summary>
+    private async Task<RunState> InterruptedAsync()
+    {
+        if (releaseOnInterrupt)
+        {
+            var running = slots.Values.Where(s => s.Dispatched && !s.State.IsFinal()).Select(s => s.Step.Name).ToList();
+            var detail = (running.Count == 0 ? "The session ended." : $"The session ended while {string.Join(", ", running)} ran.")
+                + " Resume-WorkflowRun, or the next session that opens this workflow home, carries the run on.";
+            await run.Writer.WriteAsync(new RunInterrupted(run.RunId, Now, run.Owner, detail)).ConfigureAwait(false);
+        }
+        return RunState.Running;
+    }
+
     private sealed class StepSlot
     {
         public StepSlot(StepDefinition step) => Step = step;
@@ -334,5 +384,8 @@ internal sealed class RunScheduler
     }
 }
 
-/// <summary>What a worker reports for a task once its attempts are over.</summary>
-internal sealed record TaskOutcome(string Step, int? Item, int Attempt, bool Succeeded, bool Cancelled, string? OutputJson, string? Error);
+/// <summary>
+/// What a worker reports for a task once its attempts are over. Interrupted: the engine closed
+/// under the attempt; that is no outcome of the step, and nothing of it is recorded.
+/// </summary>
+internal sealed record TaskOutcome(string Step, int? Item, int Attempt, bool Succeeded, bool Cancelled, string? OutputJson, string? Error, bool Interrupted = false);

@@ -48,9 +48,10 @@ internal sealed class StepWorker
             if (run != null)
             {
                 var outcome = attempts.Run(run, leased.Task, shutdown);
-                // An attempt cut short by the engine closing is not an outcome: the run stays
-                // unfinished in the store and the next session runs the step again.
-                if (shutdown.IsCancellationRequested) return;
+                // An attempt cut short by the engine closing is not an outcome: the step stays
+                // Running in the store and the next session runs it again. One that ended is
+                // posted even while the engine closes, so a finished step is not run twice.
+                if (outcome.Interrupted) return;
                 run.Scheduler!.Post(outcome);
             }
             queue.AckAsync(leased).AsTask().GetAwaiter().GetResult();

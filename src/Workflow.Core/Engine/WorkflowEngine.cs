@@ -19,7 +19,8 @@ namespace Workflow.Engine;
 /// <summary>
 /// The embedded engine of one workflow home (store, blobs, queue, workers). Runs started here go on
 /// on background threads; every state change is in the store before it is acted on, so a later
-/// session carries on what this one could not finish.
+/// session carries on what this one could not finish. Disposing it is the end of the session, not a
+/// stop of its runs: see <see cref="Dispose"/>.
 /// </summary>
 public sealed class WorkflowEngine : IDisposable
 {
@@ -31,6 +32,7 @@ public sealed class WorkflowEngine : IDisposable
     private readonly List<Thread> workers = new();
     private readonly Timer heartbeat;
     private readonly string owner = RunOwner.NewId();
+    private int closed;
 
     private WorkflowEngine(string home, IRunStore store, IEnumerable<IStepExecutor> executors, EngineOptions options)
     {
@@ -38,7 +40,7 @@ public sealed class WorkflowEngine : IDisposable
         Options = options;
         Store = store;
         blobs = new FolderBlobStore(Path.Combine(home, "blobs"));
-        services = new EngineServices(store, new StoreWriter(store), queue, new OutputStorage(blobs, options.InlineOutputLimit));
+        services = new EngineServices(store, new StoreWriter(store), queue, new OutputStorage(blobs, options.InlineOutputLimit), owner, shutdown.Token);
         Catalog = new WorkflowCatalog(store, blobs);
         var byKind = executors.ToDictionary(e => e.Kind);
         for (var i = 0; i < options.Parallelism; i++)
@@ -104,8 +106,10 @@ public sealed class WorkflowEngine : IDisposable
             {
                 var finished = await Task.WhenAny(scheduler.Completion, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
+                ThrowIfClosed(runId);
                 await finished.ConfigureAwait(false);
             }
+            ThrowIfClosed(runId);
             var run = GetRun(runId);
             if (run.State.IsFinal()) return run;
             if (!active.ContainsKey(runId))
@@ -270,16 +274,39 @@ public sealed class WorkflowEngine : IDisposable
         }
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    private void ThrowIfClosed(string runId)
+    {
+        if (shutdown.IsCancellationRequested)
+        {
+            throw new WorkflowException("WorkflowEngineClosed", FailureKind.OperationStopped,
+                $"The session's engine closed while waiting for run '{runId}'. The run is interrupted, not lost: the next session resumes it, or run Resume-WorkflowRun -RunId {runId}.", runId);
+        }
+    }
 
+    private static TimeSpan Left(DateTime deadline) => deadline > DateTime.UtcNow ? deadline - DateTime.UtcNow : TimeSpan.Zero;
+
+    /// <summary>
+    /// Ends the session's engine (process exit, module removal): not a stop of its runs. It takes no
+    /// more steps, interrupts the running attempts (pipelines stopped, command processes killed),
+    /// records the outcomes of attempts that had ended, and lets its runs go in the store with their
+    /// steps as they are, so the next session resumes them at once (as after a crash, where it must
+    /// wait for the owner to look dead) and runs again only the steps that had not finished.
+    /// </summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref closed, 1) == 1) return;
         heartbeat.Dispose();
         shutdown.Cancel();
         queue.Close();
         // Attempts in flight see the shutdown token; give them one shared deadline to unwind.
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        foreach (var worker in workers) worker.Join(Max(TimeSpan.Zero, deadline - DateTime.UtcNow));
+        var stopped = true;
+        foreach (var worker in workers) stopped &= worker.Join(Left(deadline));
+        // An attempt that did not unwind may still run here: the run stays ours until it looks dead,
+        // so no other session runs the same step beside it.
+        var schedulers = active.Values.Select(c => c.Scheduler!).ToList();
+        foreach (var scheduler in schedulers) scheduler.Interrupt(release: stopped);
+        Task.WhenAny(Task.WhenAll(schedulers.Select(s => s.Completion)), Task.Delay(Left(deadline.AddSeconds(2)))).GetAwaiter().GetResult();
         services.Writer.Dispose();
         Store.Dispose();
     }

@@ -16,13 +16,21 @@ namespace Workflow.Executors;
 /// </summary>
 public sealed class CommandExecutor : IStepExecutor
 {
+    private readonly string scratchRoot;
+
+    /// <param name="scratchRoot">
+    /// Where each attempt gets a folder of its own for its WORKFLOW_INPUT and WORKFLOW_OUTPUT files,
+    /// deleted when the attempt ends however it ends; default: the system temp folder.
+    /// </param>
+    public CommandExecutor(string? scratchRoot = null) => this.scratchRoot = scratchRoot ?? Path.GetTempPath();
+
     public StepKind Kind => StepKind.Command;
 
     public async Task<string> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var command = invocation.Step.Command ?? throw new ArgumentException("The step has no command.", nameof(invocation));
         Directory.CreateDirectory(invocation.ArtifactsDirectory);
-        var scratch = Path.Combine(Path.GetTempPath(), "wf-" + Guid.NewGuid().ToString("N"));
+        var scratch = Path.Combine(scratchRoot, "wf-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(scratch);
         try
         {

@@ -70,6 +70,14 @@ public abstract record StoreChange(string RunId, DateTimeOffset Time);
 public sealed record RunStateChange(string RunId, DateTimeOffset Time, RunState State, string? Error = null)
     : StoreChange(RunId, Time);
 
+/// <summary>
+/// The session carrying the run on ended normally (not a crash): it lets the run go, if it still
+/// holds it, so any session may resume it at once; the history says why. States stay as they are,
+/// as after a kill: finished steps keep their outputs, steps that were running run again.
+/// </summary>
+public sealed record RunInterrupted(string RunId, DateTimeOffset Time, string Owner, string Detail)
+    : StoreChange(RunId, Time);
+
 /// <summary>A step's state; OutputJson is set when it Succeeded, ItemCount when a foreach step starts.</summary>
 public sealed record StepStateChange(
     string RunId, DateTimeOffset Time, string Step, StepState State,

@@ -16,6 +16,7 @@ internal sealed class SqliteChangeWriter : IDisposable
 {
     private readonly Statement runExists;
     private readonly Statement runState;
+    private readonly Statement release;
     private readonly Statement stepState;
     private readonly Statement attemptStarted;
     private readonly Statement itemState;
@@ -37,6 +38,7 @@ internal sealed class SqliteChangeWriter : IDisposable
                 owner = CASE WHEN $final THEN NULL ELSE owner END
             WHERE run_id = $run;
             """, "$run", "$state", "$time", "$final", "$error");
+        release = new Statement(connection, "UPDATE runs SET owner = NULL WHERE run_id = $run AND owner = $owner;", "$run", "$owner");
         stepState = new Statement(connection, """
             UPDATE step_runs SET
                 state = $state,
@@ -67,7 +69,7 @@ internal sealed class SqliteChangeWriter : IDisposable
             VALUES ($run, $step, $item, $state, $time, $detail);
             """, "$run", "$step", "$item", "$state", "$time", "$detail");
         synced = new Statement(connection, "INSERT OR IGNORE INTO synced_objects (run_id, key) VALUES ($run, $key);", "$run", "$key");
-        all = new[] { runExists, runState, stepState, attemptStarted, itemState, log, history, synced };
+        all = new[] { runExists, runState, release, stepState, attemptStarted, itemState, log, history, synced };
     }
 
     /// <summary>Writes the changes in order; throws WorkflowRunNotFound / WorkflowStepNotFound so the caller rolls back.</summary>
@@ -91,6 +93,13 @@ internal sealed class SqliteChangeWriter : IDisposable
                 case RunStateChange c:
                     Execute(runState, c.RunId, c.State.ToString(), ToDb(c.Time), c.State.IsFinal(), Db(c.Error));
                     History(c.RunId, null, null, c.State.ToString(), c.Time, c.Error);
+                    break;
+                case RunInterrupted c:
+                    // A run another session has taken over meanwhile is not this session's to let go.
+                    if (Execute(release, c.RunId, c.Owner) > 0)
+                    {
+                        History(c.RunId, null, null, "Interrupted", c.Time, c.Detail);
+                    }
                     break;
                 case StepStateChange c:
                     if (Execute(stepState, c.RunId, c.Step, c.State.ToString(), c.Attempt, Db(c.ItemCount), Db(c.OutputJson), Db(c.Error), ToDb(c.Time), c.State.IsFinal()) == 0)

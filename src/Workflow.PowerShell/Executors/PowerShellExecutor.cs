@@ -36,6 +36,12 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
     {
         slots.Wait(cancellationToken);
         var lane = idle.TryTake(out var free) ? free : NewLane();
+        if (!lane.IsOpen)
+        {
+            // Its runspace was closed by someone else (the host closing its runspaces): a fresh lane.
+            lane.Dispose();
+            lane = NewLane();
+        }
         try
         {
             return Task.FromResult(lane.Run(invocation, cancellationToken));
@@ -82,6 +88,8 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             shell.Commands.Clear();
         }
 
+        public bool IsOpen => runspace.RunspaceStateInfo.State == RunspaceState.Opened;
+
         public string Run(StepInvocation invocation, CancellationToken cancellationToken)
         {
             shell.Commands.Clear();
@@ -114,6 +122,13 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             }
             cancellationToken.ThrowIfCancellationRequested();
             WriteLog(invocation.Log);
+            if (shell.InvocationStateInfo.State == PSInvocationState.Stopped)
+            {
+                // Stopped by something other than the engine (its runspace closed): what it wrote so
+                // far is not the step's output.
+                throw new StepFailedException("StepScriptStopped",
+                    "The step was stopped before it finished: its runspace was closed from outside the workflow engine.");
+            }
             var truncated = new List<(string, string)>();
             var output = PSJson.ToJson(results, (path, type) => truncated.Add((path, type)));
             if (truncated.Count > 0)

@@ -36,11 +36,14 @@ internal sealed class EngineHome : IDisposable
 
     public string Home => System.IO.Path.Combine(Root, "home");
 
+    /// <summary>Where command steps' WORKFLOW_INPUT/OUTPUT files go: empty whenever no attempt runs.</summary>
+    public string Scratch => System.IO.Path.Combine(Root, "scratch");
+
     public WorkflowEngine Open(params IStepExecutor[] executors) => Open(Options, executors);
 
     public WorkflowEngine Open(EngineOptions options, params IStepExecutor[] executors)
     {
-        var engine = WorkflowEngine.Open(Home, executors.Append(new CommandExecutor()), options);
+        var engine = WorkflowEngine.Open(Home, executors.Append(new CommandExecutor(Scratch)), options);
         engines.Add(engine);
         return engine;
     }

@@ -89,4 +89,26 @@ public sealed class SqliteRunStoreClaimTests : IDisposable
         Assert.Equal(T0.AddMinutes(1), store.GetRun("r1")!.HeartbeatAt);
         Assert.Equal(T0, store.GetRun("r2")!.HeartbeatAt);
     }
+
+    [Fact]
+    public void An_interrupted_run_is_let_go_by_its_owner_only_and_its_history_says_why()
+    {
+        store.TryClaimRun("r1", null, "me", T0);
+        store.TryClaimRun("r2", null, "someone-else", T0);
+
+        store.Apply(new StoreChange[]
+        {
+            new RunInterrupted("r1", T0.AddSeconds(1), "me", "The session ended while a ran."),
+            new RunInterrupted("r2", T0.AddSeconds(1), "me", "The session ended."),
+        });
+
+        Assert.Null(store.GetRun("r1")!.Owner);
+        Assert.Equal("someone-else", store.GetRun("r2")!.Owner);
+        var note = store.GetHistory("r1").Last();
+        Assert.Equal("Interrupted", note.State);
+        Assert.Null(note.Step);
+        Assert.Equal("The session ended while a ran.", note.Detail);
+        Assert.DoesNotContain(store.GetHistory("r2"), h => h.State == "Interrupted");
+        Assert.Equal(Workflow.Model.RunState.Queued, store.GetRun("r1")!.State);
+    }
 }
