@@ -53,6 +53,41 @@ function New-TestWorkflow {
     $folder
 }
 
+function New-FanWorkflow {
+    <#
+    Writes the workflow the AWS and reliability tests run, fan-out and fan-in: split, three resizes,
+    left (fails while $env:LEFT_NEEDS names a file that does not exist), join, tail. With
+    $env:JOIN_LOG set, join leaves a file '<runId> <pid> <guid>' there each time it runs: one file
+    per execution, as appends from several processes to one file can overwrite each other.
+    #>
+    New-TestWorkflow -Name fan -Yaml @'
+name: fan
+version: 1.0.0
+steps:
+  - name: split
+    run: steps/split.ps1
+  - name: resize
+    needs: split
+    foreach: steps.split.output.images
+    run: steps/resize.ps1
+  - name: left
+    needs: split
+    run: steps/left.ps1
+  - name: join
+    needs: [resize, left]
+    run: steps/join.ps1
+  - name: tail
+    needs: join
+    run: steps/tail.ps1
+'@ -Files @{
+        'steps/split.ps1'  = "param(`$Context)`n@{ images = @(1, 2, 3) }`n"
+        'steps/resize.ps1' = "param(`$Context)`n`$Context.item * 10`n"
+        'steps/left.ps1'   = "param(`$Context)`nWrite-Verbose 'left ran'`nif (`$env:LEFT_NEEDS -and -not [IO.File]::Exists(`$env:LEFT_NEEDS)) { throw `"missing `$env:LEFT_NEEDS`" }`n'L'`n"
+        'steps/join.ps1'   = "param(`$Context)`nif (`$env:JOIN_LOG) { [IO.File]::WriteAllText([IO.Path]::Combine(`$env:JOIN_LOG, `"`$(`$Context.context.runId) `$PID `$([guid]::NewGuid())`"), '') }`n`$sum = 0`nforeach (`$n in `$Context.steps.resize) { `$sum += `$n }`n@{ sum = `$sum; left = `$Context.steps.left }`n"
+        'steps/tail.ps1'   = "param(`$Context)`n@{ total = `$Context.steps.join.sum + 1 }`n"
+    }
+}
+
 function Copy-Example {
     <# Copies an example workflow folder into the home, so a test may change it; returns the copy. #>
     param([Parameter(Mandatory)] [string] $Name)
