@@ -1,5 +1,6 @@
 # What the Pester files share: a workflow home of their own (deleted afterwards), the staged module
-# imported by path as a user does, workflow folders written from text, and child pwsh sessions.
+# imported by path as a user does, workflow folders written from text, child pwsh sessions, S3 and
+# SQS on loopback (fauxqs) and SQLite's own shell. A missing backend fails loudly, never skips.
 # Import it in BeforeAll: Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
 
 $script:Repo = (Resolve-Path "$PSScriptRoot/../..").Path
@@ -314,4 +315,10 @@ function Test-FauxqsObject {
     (Invoke-WebRequest -Uri "$($Server.Endpoint)/$Bucket/$Key" -SkipHttpErrorCheck).StatusCode -eq 200
 }
 
-Export-ModuleMember -Function *
+Export-ModuleMember -Function @(
+    'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
+    'New-TestWorkflow', 'New-FanWorkflow', 'Copy-Example',
+    'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
+    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
+    'Send-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
+)
