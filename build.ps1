@@ -9,7 +9,8 @@
       Build    the solution; stages the module folder at out/Workflow.PowerShell
       Format   applies .editorconfig with `dotnet format` (FormatCheck only checks)
       Test     Build, then the xunit tests of Core, then Pester
-      Pester   Build, then the Pester 5 surface tests in a real pwsh (tests/pester)
+      Pester   Build and Package, then the Pester 5 surface tests in a real pwsh (tests/pester);
+               installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs when it is missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
       Bench    Build, then the benchmarks under bench/
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
@@ -34,7 +35,7 @@ $PesterPath = $PesterPath -split ','
 
 $dependsOn = @{
     Test    = @('Build')
-    Pester  = @('Build')
+    Pester  = @('Build', 'Package') # Package.Tests.ps1 installs the package
     Demo    = @('Build')
     Bench   = @('Build')
     Package = @('Build')
@@ -73,6 +74,12 @@ $tasks = @{
         Invoke-Task Pester
     }
     Pester      = {
+        # The AWS and reliability tests run against fauxqs, at the version tools/fauxqs/package-lock.json pins.
+        if (-not (Test-Path 'tools/fauxqs/node_modules/fauxqs/package.json')) {
+            Push-Location tools/fauxqs
+            try { Invoke-Native 'npm ci (fauxqs)' { npm ci --no-audit --no-fund } }
+            finally { Pop-Location }
+        }
         # Pester comes from NuGet (the package holds the module under tools/), at a pinned version.
         Invoke-Native 'Pester restore' { dotnet restore tools/pester/Pester.Download.csproj }
         $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
@@ -112,7 +119,7 @@ $tasks = @{
         Register-PSResourceRepository -Name $name -Uri $repository -Trusted
         try { Publish-PSResource -Path $stage -Repository $name }
         finally { Unregister-PSResourceRepository -Name $name }
-        Get-Item (Join-Path $repository "Workflow.PowerShell.$version.nupkg")
+        "Packaged $(Join-Path $repository "Workflow.PowerShell.$version.nupkg" -Resolve)"
     }
 }
 

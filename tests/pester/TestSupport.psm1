@@ -1,5 +1,6 @@
 # What the Pester files share: a workflow home of their own (deleted afterwards), the staged module
-# imported by path as a user does, workflow folders written from text, and child pwsh sessions.
+# imported by path as a user does, workflow folders written from text, child pwsh sessions, S3 and
+# SQS on loopback (fauxqs) and SQLite's own shell. A missing backend fails loudly, never skips.
 # Import it in BeforeAll: Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
 
 $script:Repo = (Resolve-Path "$PSScriptRoot/../..").Path
@@ -53,6 +54,41 @@ function New-TestWorkflow {
     $folder
 }
 
+function New-FanWorkflow {
+    <#
+    Writes the workflow the AWS and reliability tests run, fan-out and fan-in: split, three resizes,
+    left (fails while $env:LEFT_NEEDS names a file that does not exist), join, tail. With
+    $env:JOIN_LOG set, join leaves a file '<runId> <pid> <guid>' there each time it runs: one file
+    per execution, as appends from several processes to one file can overwrite each other.
+    #>
+    New-TestWorkflow -Name fan -Yaml @'
+name: fan
+version: 1.0.0
+steps:
+  - name: split
+    run: steps/split.ps1
+  - name: resize
+    needs: split
+    foreach: steps.split.output.images
+    run: steps/resize.ps1
+  - name: left
+    needs: split
+    run: steps/left.ps1
+  - name: join
+    needs: [resize, left]
+    run: steps/join.ps1
+  - name: tail
+    needs: join
+    run: steps/tail.ps1
+'@ -Files @{
+        'steps/split.ps1'  = "param(`$Context)`n@{ images = @(1, 2, 3) }`n"
+        'steps/resize.ps1' = "param(`$Context)`n`$Context.item * 10`n"
+        'steps/left.ps1'   = "param(`$Context)`nWrite-Verbose 'left ran'`nif (`$env:LEFT_NEEDS -and -not [IO.File]::Exists(`$env:LEFT_NEEDS)) { throw `"missing `$env:LEFT_NEEDS`" }`n'L'`n"
+        'steps/join.ps1'   = "param(`$Context)`nif (`$env:JOIN_LOG) { [IO.File]::WriteAllText([IO.Path]::Combine(`$env:JOIN_LOG, `"`$(`$Context.context.runId) `$PID `$([guid]::NewGuid())`"), '') }`n`$sum = 0`nforeach (`$n in `$Context.steps.resize) { `$sum += `$n }`n@{ sum = `$sum; left = `$Context.steps.left }`n"
+        'steps/tail.ps1'   = "param(`$Context)`n@{ total = `$Context.steps.join.sum + 1 }`n"
+    }
+}
+
 function Copy-Example {
     <# Copies an example workflow folder into the home, so a test may change it; returns the copy. #>
     param([Parameter(Mandatory)] [string] $Name)
@@ -72,13 +108,16 @@ function Get-PwshCommand {
 function Start-ChildPwsh {
     <#
     Starts another pwsh process (another session) on a script file with the staged module's path in
-    $env:WORKFLOW_MODULE and the given environment; returns the System.Diagnostics.Process with
-    stdout and stderr redirected.
+    $env:WORKFLOW_MODULE and the given environment (a $null value removes a variable); returns the
+    System.Diagnostics.Process with stdout and stderr redirected. With -OutputFile, .NET copies
+    stdout to that file and stderr to that file + '.err' as they come (a long-running child never
+    blocks on a full pipe; read the files with Get-Content); end such a child with Stop-ChildPwsh.
     #>
     param(
         [Parameter(Mandatory)] [string] $File,
         [string[]] $ArgumentList = @(),
-        [hashtable] $Environment = @{}
+        [hashtable] $Environment = @{},
+        [string] $OutputFile
     )
     $pwsh = Get-PwshCommand
     $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
@@ -88,8 +127,36 @@ function Start-ChildPwsh {
     $info.UseShellExecute = $false
     $info.Environment['WORKFLOW_MODULE'] = $script:StagedModule
     if ($env:WORKFLOW_HOME) { $info.Environment['WORKFLOW_HOME'] = $env:WORKFLOW_HOME }
-    foreach ($pair in $Environment.GetEnumerator()) { $info.Environment[$pair.Key] = [string] $pair.Value }
-    [Diagnostics.Process]::Start($info)
+    foreach ($pair in $Environment.GetEnumerator()) {
+        if ($null -eq $pair.Value) { $null = $info.Environment.Remove($pair.Key) }
+        else { $info.Environment[$pair.Key] = [string] $pair.Value }
+    }
+    $process = [Diagnostics.Process]::Start($info)
+    if ($OutputFile) {
+        # Unbuffered file streams (buffer size 1), shared for reading: the test reads lines as they come.
+        $copies = foreach ($pair in @(@($process.StandardOutput, $OutputFile), @($process.StandardError, "$OutputFile.err"))) {
+            $stream = [IO.FileStream]::new($pair[1], 'Create', 'Write', 'ReadWrite', 1)
+            [pscustomobject]@{ Stream = $stream; Task = $pair[0].BaseStream.CopyToAsync($stream) }
+        }
+        $process | Add-Member -NotePropertyName OutputCopies -NotePropertyValue @($copies)
+    }
+    $process
+}
+
+function Stop-ChildPwsh {
+    <#
+    Ends a child pwsh with SIGKILL (no cleanup runs in it: what a crash or a power cut does) unless it
+    has already exited, waits for it, and closes the files its output was copied to.
+    #>
+    param([Parameter(Mandatory, ValueFromPipeline)] [Diagnostics.Process] $Process)
+    process {
+        if (-not $Process.HasExited) { $Process.Kill() }
+        $Process.WaitForExit()
+        foreach ($copy in $Process.PSObject.Properties['OutputCopies'].Value) {
+            $null = $copy.Task.Wait(5000)
+            $copy.Stream.Dispose()
+        }
+    }
 }
 
 function Invoke-ChildPwsh {
@@ -110,4 +177,148 @@ function Invoke-ChildPwsh {
     [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result }
 }
 
-Export-ModuleMember -Function *
+function Invoke-Sqlite3 {
+    <#
+    Runs SQL on a store file with SQLite's own command-line shell, an outside check of the file the
+    module wrote; returns its output, trimmed. Fails when sqlite3 is not installed.
+    #>
+    param([Parameter(Mandatory)] [string] $Database, [Parameter(Mandatory)] [string] $Sql)
+    $sqlite3 = Get-Command sqlite3 -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $sqlite3) { throw 'sqlite3 is not installed (apt-get install sqlite3; .ci/run does).' }
+    $output = & $sqlite3.Source $Database $Sql
+    if ($LASTEXITCODE) { throw "sqlite3 '$Database' '$Sql' failed (exit code $LASTEXITCODE): $output" }
+    ($output -join "`n").Trim()
+}
+
+function Start-Fauxqs {
+    <#
+    Starts S3 and SQS on loopback (fauxqs 1.9.2 through tools/fauxqs/server.mjs) on a free port and
+    points this process at it: AWS_ENDPOINT_URL and test credentials, which child processes inherit.
+    Returns the server (Process, Port, Endpoint) for the other *-Fauxqs* functions. Fails when node or
+    the fauxqs install is missing (./build.ps1 -Task Pester installs it): it never skips a test.
+    #>
+    $folder = Join-Path $script:Repo 'tools/fauxqs'
+    if (-not (Test-Path (Join-Path $folder 'node_modules/fauxqs/package.json'))) {
+        throw "fauxqs is not installed: run 'npm ci --no-audit --no-fund' in tools/fauxqs (./build.ps1 -Task Pester does)."
+    }
+    $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $node) { throw 'node is not on PATH: the AWS tests need Node 20 for fauxqs.' }
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $info = [Diagnostics.ProcessStartInfo]::new($node.Source)
+    $info.ArgumentList.Add('server.mjs')
+    $info.ArgumentList.Add([string] $port)
+    $info.WorkingDirectory = $folder
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'listening') {
+        $null = $process.WaitForExit(5000)
+        throw "fauxqs did not start: $line $($process.StandardError.ReadToEnd())"
+    }
+    # Its 'down'/'up' lines and any error text: read as they come, so the pipes never fill.
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $endpoint = "http://127.0.0.1:$port"
+    $env:AWS_ENDPOINT_URL = $endpoint
+    $env:AWS_ACCESS_KEY_ID = 'test'
+    $env:AWS_SECRET_ACCESS_KEY = 'test'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
+    Remove-Item Env:WORKFLOW_AWS_BUCKET -ErrorAction Ignore
+    [pscustomobject]@{ Process = $process; Port = $port; Endpoint = $endpoint; Output = $stdout; Errors = $stderr }
+}
+
+function Stop-Fauxqs {
+    <# Stops the server (everything it held is gone) and takes the AWS variables Start-Fauxqs set away again. #>
+    param([Parameter(Mandatory)] $Server)
+    if (-not $Server.Process.HasExited) { $Server.Process.Kill($true) }
+    $null = $Server.Process.WaitForExit(5000)
+    $Server.Process.Dispose()
+    foreach ($name in 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED') {
+        Remove-Item "Env:$name" -ErrorAction Ignore
+    }
+}
+
+function Send-FauxqsSignal([Diagnostics.Process] $Process, [string] $Name) {
+    # The kill program, not an alias: PowerShell on Linux has no kill alias, but other shells' habits do.
+    $kill = Get-Command kill -CommandType Application | Select-Object -First 1
+    & $kill.Source "-$Name" $Process.Id
+    if ($LASTEXITCODE) { throw "kill -$Name $($Process.Id) failed (exit code $LASTEXITCODE)." }
+}
+
+function Suspend-Fauxqs {
+    <# Takes the endpoint away (connections refused, open ones cut) until Resume-Fauxqs; nothing stored is lost. #>
+    param([Parameter(Mandatory)] $Server)
+    Send-FauxqsSignal $Server.Process USR1
+}
+
+function Resume-Fauxqs {
+    <# Brings the endpoint back on the same port, with every queue, message and object kept. #>
+    param([Parameter(Mandatory)] $Server)
+    Send-FauxqsSignal $Server.Process USR2
+}
+
+function Get-FauxqsQueueList($Server) {
+    # Assigned first: Invoke-RestMethod writes a JSON array as one object, and a pipeline must enumerate it.
+    $queues = Invoke-RestMethod "$($Server.Endpoint)/_fauxqs/queues"
+    $queues
+}
+
+function Get-FauxqsQueue {
+    <# A queue's messages, from fauxqs' own view: Ready and InFlight; fails when there is no such queue. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name)
+    $queue = Get-FauxqsQueueList $Server | Where-Object name -eq $Name
+    if (-not $queue) { throw "No queue '$Name'." }
+    [pscustomobject]@{ Ready = [int] $queue.approximateMessageCount; InFlight = [int] $queue.approximateInflightCount }
+}
+
+function Test-FauxqsQueue {
+    <# Whether a queue of that name exists. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name)
+    [bool] (Get-FauxqsQueueList $Server | Where-Object name -eq $Name)
+}
+
+function Invoke-FauxqsSqs {
+    # One SQS call in its JSON protocol, as a tool other than the module would make it.
+    param($Server, [string] $Action, [hashtable] $Body)
+    $headers = @{ 'X-Amz-Target' = "AmazonSQS.$Action" }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Endpoint)/" -Headers $headers -ContentType 'application/x-amz-json-1.0' -Body ($Body | ConvertTo-Json -Compress)
+}
+
+function Send-FauxqsMessage {
+    <# Sends a raw message body to a queue, as something other than the module might. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $QueueName, [Parameter(Mandatory)] [string] $Body)
+    $url = (Invoke-FauxqsSqs $Server GetQueueUrl @{ QueueName = $QueueName }).QueueUrl
+    $null = Invoke-FauxqsSqs $Server SendMessage @{ QueueUrl = $url; MessageBody = $Body }
+}
+
+function New-FauxqsForeignQueue {
+    <# Creates a queue without the module's tag, as another tool would. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name)
+    $null = Invoke-FauxqsSqs $Server CreateQueue @{ QueueName = $Name }
+}
+
+function New-FauxqsForeignBucket {
+    <# Creates a bucket with an object in it (someone-else.txt), as another tool would. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Bucket)
+    $null = Invoke-WebRequest -Method Put -Uri "$($Server.Endpoint)/$Bucket"
+    $null = Invoke-WebRequest -Method Put -Uri "$($Server.Endpoint)/$Bucket/someone-else.txt" -Body 'theirs'
+}
+
+function Test-FauxqsObject {
+    <# Whether an object exists in a bucket. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key)
+    (Invoke-WebRequest -Uri "$($Server.Endpoint)/$Bucket/$Key" -SkipHttpErrorCheck).StatusCode -eq 200
+}
+
+Export-ModuleMember -Function @(
+    'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
+    'New-TestWorkflow', 'New-FanWorkflow', 'Copy-Example',
+    'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
+    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
+    'Send-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
+)
