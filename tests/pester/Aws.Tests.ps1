@@ -216,10 +216,14 @@ Describe 'AWS regions' {
         # No worker yet: the stop is written, and the first worker to take the run's task ends it.
         Stop-WorkflowRun $runId -WarningAction SilentlyContinue -Confirm:$false
         $info = Start-WorkflowWorker -Region aws:us-east-1 -MaxTasks 1 -Concurrency 1
-        $done = Wait-WorkflowRun $runId -Timeout 60
+        $done = Wait-WorkflowRun $runId -Timeout 60 -ErrorAction SilentlyContinue -ErrorVariable waitErrors
 
         $info.Cancelled | Should -Be 1
         $done.State | Should -Be 'Cancelled'
+        # The waited-on run ended Cancelled: that is an error too, so a runbook fails.
+        $waitErrors | Should -HaveCount 1
+        $waitErrors[0].FullyQualifiedErrorId | Should -BeLike 'WorkflowRunCancelled,*'
+        $waitErrors[0].CategoryInfo.Category | Should -Be 'OperationStopped'
         $done.Error | Should -Be 'The run was stopped.'
         $queue = Get-FauxqsQueue $aws workflow-fan-1_0_0
         "$($queue.Ready) $($queue.InFlight)" | Should -Be '0 0'

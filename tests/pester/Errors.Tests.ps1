@@ -98,12 +98,14 @@ Describe 'Errors' {
 
     It 'fails the run of a step writing something that is not JSON, with the reason' {
         $folder = New-TestWorkflow -Name chatty -Yaml "name: chatty`nversion: 1.0.0`nsteps:`n  - name: talk`n    command: [sh, -c, 'echo hello there']`n"
-        $run = Publish-Workflow $folder | Start-WorkflowRun -Wait
+        $run = Publish-Workflow $folder | Start-WorkflowRun -Wait -ErrorAction SilentlyContinue -ErrorVariable failures
         $run.State | Should -Be 'Failed'
         $run.Error | Should -BeLike '*not JSON*'
-        Receive-WorkflowRun -RunId $run.RunId -ErrorAction SilentlyContinue -ErrorVariable failures
-        $failures | Should -HaveCount 1
-        Assert-WorkflowError $failures[0] WorkflowRunNotSucceeded InvalidResult
+        Receive-WorkflowRun -RunId $run.RunId -ErrorAction SilentlyContinue -ErrorVariable +failures
+        $failures | Should -HaveCount 2
+        Assert-WorkflowError $failures[0] WorkflowRunFailed InvalidResult
+        $failures[0].Exception.Message | Should -BeLike "*'talk'*not JSON*"
+        Assert-WorkflowError $failures[1] WorkflowRunNotSucceeded InvalidResult
     }
 
     It 'refuses a store file that is not SQLite and leaves it as it was' {
@@ -140,7 +142,7 @@ Describe 'Errors' {
         Get-WorkflowRun | Should -BeNullOrEmpty
         Remove-Workflow command-steps-1.0.0 -WhatIf
         @(Get-Workflow).Count | Should -Be 1
-        $removed = Get-Workflow command-steps-1.0.0 | Remove-Workflow -PassThru
+        $removed = Get-Workflow command-steps-1.0.0 | Remove-Workflow -PassThru -Force
         @($removed).Count | Should -Be 1
         $removed.WorkflowId | Should -Be 'command-steps-1.0.0'
         Get-Workflow | Should -BeNullOrEmpty

@@ -209,7 +209,8 @@ $ErrorActionPreference = 'Stop'
 $definition = New-Workflow -Name hello -Path $env:WORKFLOW_HOME -Confirm:$false
 $workflow = Publish-Workflow (Split-Path $definition.SourceFile) -Confirm:$false
 $run = Start-WorkflowRun $workflow.WorkflowId -Wait -Confirm:$false
-"resumed: $((Resume-WorkflowRun $run.RunId -Confirm:$false).State)"
+Resume-WorkflowRun $run.RunId -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable resumed
+"resumed: $($resumed.FullyQualifiedErrorId)"
 $sleepy = Join-Path $env:WORKFLOW_HOME sleepy
 $null = [IO.Directory]::CreateDirectory($sleepy)
 [IO.File]::WriteAllText("$sleepy/workflow.yml", "name: sleepy`nversion: 1.0.0`nsteps:`n  - name: nap`n    command: [sleep, '30']`n")
@@ -222,7 +223,7 @@ $running = Publish-Workflow $sleepy -Confirm:$false | Start-WorkflowRun -Confirm
             $child.Errors | Should -BeNullOrEmpty
             $child.ExitCode | Should -Be 0
             $child.Output -split "`r?`n" | Where-Object { $_ } | Should -Be @(
-                'asked', 'resumed: Succeeded', 'stopped: Cancelled', 'removed: hello-1.0.0, sleepy-1.0.0', 'left: 0')
+                'asked', 'resumed: WorkflowRunAlreadyFinished,Workflow.PowerShell.Commands.ResumeWorkflowRunCommand', 'stopped: Cancelled', 'removed: hello-1.0.0, sleepy-1.0.0', 'left: 0')
         }
     }
 }

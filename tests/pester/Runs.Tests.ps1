@@ -70,9 +70,11 @@ Describe 'Runs on the embedded engine' {
 
     It 'fails a step that never ends on its timeout' {
         $folder = New-TestWorkflow -Name stuck -Yaml "name: stuck`nversion: 1.0.0`nsteps:`n  - name: hang`n    timeout: 1s`n    command: [sleep, '60']`n"
-        $run = Publish-Workflow $folder | Start-WorkflowRun -Wait
+        $run = Publish-Workflow $folder | Start-WorkflowRun -Wait -ErrorAction SilentlyContinue -ErrorVariable failures
         $run.State | Should -Be 'Failed'
         $run.Error | Should -BeLike '*timed out after 1s*'
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'WorkflowRunFailed,*'
     }
 
     It 'retries a failing attempt and the step succeeds' {
