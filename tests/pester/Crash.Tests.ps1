@@ -16,15 +16,12 @@ Describe 'A session killed mid-run' {
     }
 
     It 'resumes in another process without running its finished steps again' {
-        $steps = foreach ($i in 1..8) { "  - name: s$i`n" + $(if ($i -gt 1) { "    needs: [s$($i - 1)]`n" }) + "    run: step.ps1`n" }
-        $folder = New-TestWorkflow -Name long -Yaml ("name: long`nversion: 1.0.0`nsteps:`n" + -join $steps) -Files @{
-            'step.ps1' = @'
+        $folder = New-ChainWorkflow -Name long -Count 8 -StepScript @'
 param($Context)
 [System.IO.File]::AppendAllText([System.IO.Path]::Combine($env:WORKFLOW_HOME, 'executions.log'), $Context.context.step + [System.Environment]::NewLine)
 Start-Sleep -Milliseconds 700
 @{ step = $Context.context.step }
 '@
-        }
         $script = Join-Path $testHome 'start.ps1'
         Set-Content $script @"
 `$ErrorActionPreference = 'Stop'

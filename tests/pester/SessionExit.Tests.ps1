@@ -78,22 +78,7 @@ Describe 'A run whose session ends normally' {
     }
 
     It 'is resumed by the next pwsh process, which runs again only the step that was running' {
-        $folder = New-TestWorkflow -Name chain -Yaml @'
-name: chain
-version: 1.0.0
-steps:
-  - name: s1
-    run: step.ps1
-  - name: s2
-    needs: [s1]
-    run: step.ps1
-  - name: s3
-    needs: [s2]
-    run: step.ps1
-  - name: s4
-    needs: [s3]
-    run: step.ps1
-'@ -Files @{ 'step.ps1' = $script:StepScript }
+        $folder = New-ChainWorkflow -Name chain -Count 4 -StepScript $script:StepScript
 
         $runId = Start-RunAndExit -Folder $folder -Marker 's2.started'
 
@@ -120,19 +105,7 @@ $run = Wait-WorkflowRun -RunId $RunId
     }
 
     It 'is interrupted by Remove-Module and resumed in the same process by the next import' {
-        $folder = New-TestWorkflow -Name chain -Yaml @'
-name: chain
-version: 1.0.0
-steps:
-  - name: s1
-    run: step.ps1
-  - name: s2
-    needs: [s1]
-    run: step.ps1
-  - name: s3
-    needs: [s2]
-    run: step.ps1
-'@ -Files @{ 'step.ps1' = $script:StepScript }
+        $folder = New-ChainWorkflow -Name chain -Count 3 -StepScript $script:StepScript
         Import-StagedModule
         $runId = (Publish-Workflow $folder -Force | Start-WorkflowRun).RunId
         Wait-Until { Test-Path (Join-Path $testHome 's2.started') } -What 's2 to start'

@@ -54,6 +54,17 @@ function New-TestWorkflow {
     $folder
 }
 
+function New-ChainWorkflow {
+    <# Writes a workflow of PowerShell steps s1 -> s2 -> ... -> s<Count>, each running step.ps1 with the given text; returns the folder. #>
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [Parameter(Mandatory)] [int] $Count,
+        [Parameter(Mandatory)] [string] $StepScript
+    )
+    $steps = foreach ($i in 1..$Count) { "  - name: s$i`n" + $(if ($i -gt 1) { "    needs: [s$($i - 1)]`n" }) + "    run: step.ps1`n" }
+    New-TestWorkflow -Name $Name -Yaml ("name: $Name`nversion: 1.0.0`nsteps:`n" + -join $steps) -Files @{ 'step.ps1' = $StepScript }
+}
+
 function New-FanWorkflow {
     <#
     Writes the workflow the AWS and reliability tests run, fan-out and fan-in: split, three resizes,
@@ -317,7 +328,7 @@ function Test-FauxqsObject {
 
 Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
-    'New-TestWorkflow', 'New-FanWorkflow', 'Copy-Example',
+    'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
     'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
     'Send-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
