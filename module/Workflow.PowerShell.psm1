@@ -4,14 +4,14 @@
 # AssemblyLoadContext of the module's own (Workflow.PowerShell.Loader.dll), so the versions it
 # ships never clash with those another module loaded into the session.
 $loader = [System.IO.Path]::Combine($PSScriptRoot, 'Workflow.PowerShell.Loader.dll')
-$isReload = [bool]('Workflow.PowerShell.Loader.ModuleLoadContext' -as [type])
+$loaded = [bool]('Workflow.PowerShell.Loader.ModuleLoadContext' -as [type])
 # LoadFrom, not Add-Type: hosts with only the SMA package (some runbook hosts) have no Microsoft.PowerShell.Utility.
-if (-not $isReload) { $null = [System.Reflection.Assembly]::LoadFrom($loader) }
+if (-not $loaded) { $null = [System.Reflection.Assembly]::LoadFrom($loader) }
 $assembly = [Workflow.PowerShell.Loader.ModuleLoadContext]::LoadModule($PSScriptRoot)
 $inner = Import-Module -Assembly $assembly -Force -PassThru
-if ($isReload -and $inner) {
-    # Import-Module -Force of an assembly already loaded reuses the cached module and does not hand
-    # its cmdlets to this module again (PowerShell/PowerShell#20710): add them back by hand.
+if ([Workflow.PowerShell.Loader.ModuleLoadContext]::ImportedBefore([runspace]::DefaultRunspace) -and $inner) {
+    # Importing the module again in a runspace that had it reuses the cached module and does not
+    # hand its cmdlets to this module again (PowerShell/PowerShell#20710): add them back by hand.
     $add = [System.Management.Automation.PSModuleInfo].GetMethod('AddExportedCmdlet', [System.Reflection.BindingFlags]'Instance, NonPublic')
     foreach ($cmdlet in $inner.ExportedCmdlets.Values) { $null = $add.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet)) }
 }

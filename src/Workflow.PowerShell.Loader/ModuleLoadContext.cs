@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace Workflow.PowerShell.Loader;
@@ -19,6 +20,7 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
 {
     private static readonly object Gate = new();
     private static ModuleLoadContext? instance;
+    private static readonly ConditionalWeakTable<object, object> Runspaces = new();
     private readonly string root;
     private readonly string lib;
     private readonly Dictionary<string, string> platform;
@@ -46,6 +48,21 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
                 instance = context;
             }
             return Default.LoadFromAssemblyPath(Path.Combine(instance.root, "Workflow.PowerShell.dll"));
+        }
+    }
+
+    /// <summary>
+    /// True when the module was imported before in <paramref name="runspace"/> (Import-Module -Force,
+    /// or after Remove-Module): only then does PowerShell reuse its cached module without handing its
+    /// cmdlets to the new import (PowerShell/PowerShell#20710), so only then must the .psm1 add them.
+    /// </summary>
+    public static bool ImportedBefore(object runspace)
+    {
+        lock (Gate)
+        {
+            if (Runspaces.TryGetValue(runspace, out _)) return true;
+            Runspaces.Add(runspace, runspace);
+            return false;
         }
     }
 
