@@ -41,6 +41,30 @@ Describe '-Argument' {
     }
 }
 
+Describe 'Another runspace of this process' {
+    It 'imports the module with every cmdlet, and again with -Force' {
+        $runspace = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault2())
+        $runspace.Open()
+        try {
+            $shell = [powershell]::Create()
+            $shell.Runspace = $runspace
+            $counts = $shell.AddScript(@"
+Import-Module '$(Get-StagedModule)' -ErrorAction Stop
+(Get-Command -Module Workflow.PowerShell).Count
+Import-Module '$(Get-StagedModule)' -Force -ErrorAction Stop
+(Get-Command -Module Workflow.PowerShell).Count
+(Get-WorkflowRun -RunId '$($run.RunId)').State.ToString()
+"@).Invoke()
+            $shell.Streams.Error | Should -BeNullOrEmpty
+            $expected = (Get-Command -Module Workflow.PowerShell).Count
+            $counts | Should -Be @($expected, $expected, 'Succeeded')
+        }
+        finally {
+            $runspace.Dispose()
+        }
+    }
+}
+
 Describe 'How a run reads' {
     It 'is a type literal and reads as text in a string' {
         $run | Should -BeOfType ([Workflow.Model.WorkflowRun])
