@@ -14,27 +14,45 @@ namespace Workflow.Bench;
 /// </summary>
 public static class Program
 {
+    /// <summary>The temp folders this process made (workflow homes, the empty manifest), deleted as it ends.</summary>
+    private static readonly System.Collections.Generic.List<string> Temporary = new();
+
     public static int Main(string[] args)
     {
         var mode = args.FirstOrDefault() ?? "all";
-        switch (mode)
+        try
         {
-            case "import":
-                Import();
-                return 0;
-            case "memory":
-                Memory(args.Length > 1 ? int.Parse(args[1]) : 10_000);
-                return 0;
-            case "steps":
-                Steps();
-                return 0;
-            default:
-                // Import and memory each need a process of their own: a cold start, a clean peak.
-                Child("import");
-                Steps();
-                Child("memory");
-                return 0;
+            switch (mode)
+            {
+                case "import":
+                    Import();
+                    return 0;
+                case "memory":
+                    Memory(args.Length > 1 ? int.Parse(args[1]) : 10_000);
+                    return 0;
+                case "steps":
+                    Steps();
+                    return 0;
+                default:
+                    // Import and memory each need a process of their own: a cold start, a clean peak.
+                    Child("import");
+                    Steps();
+                    Child("memory");
+                    return 0;
+            }
         }
+        finally
+        {
+            foreach (var folder in Temporary) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string NewTemporaryFolder(string prefix)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N").Substring(0, 8));
+        Directory.CreateDirectory(folder);
+        Temporary.Add(folder);
+        return folder;
     }
 
     private static void Steps()
@@ -75,8 +93,7 @@ public static class Program
     private static void Import()
     {
         // Baseline: the same command (Import-Module) on a manifest-only module, in the same kind of runspace.
-        var empty = Path.Combine(Path.GetTempPath(), "wf-bench-empty-" + Guid.NewGuid().ToString("N").Substring(0, 8), "Empty.psd1");
-        Directory.CreateDirectory(Path.GetDirectoryName(empty)!);
+        var empty = Path.Combine(NewTemporaryFolder("wf-bench-empty-"), "Empty.psd1");
         File.WriteAllText(empty, "@{ ModuleVersion = '1.0.0' }");
         var iss = InitialSessionState.CreateDefault2();
         var open = Time(() => OpenRunspace(iss).Dispose());
@@ -119,8 +136,7 @@ public static class Program
 
     private static PowerShell Session(out string home)
     {
-        home = Path.Combine(Path.GetTempPath(), "wf-bench-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-        Directory.CreateDirectory(home);
+        home = NewTemporaryFolder("wf-bench-");
         Environment.SetEnvironmentVariable("WORKFLOW_HOME", home);
         var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
         runspace.Open();
