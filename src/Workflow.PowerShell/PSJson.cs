@@ -22,7 +22,7 @@ public static class PSJson
 
     /// <summary>
     /// Plain .NET objects (FileInfo, Process…) are converted this many levels deep; below that, a
-    /// value is written as its text and <paramref name="truncated"/> hears of it (ConvertTo-Json warns too).
+    /// value is written as its text and its path is added to <paramref name="truncated"/> (ConvertTo-Json warns too).
     /// Hashtables, PSCustomObjects and arrays nest as deep as <see cref="MaxDepth"/>.
     /// </summary>
     public const int ObjectDepth = 3;
@@ -30,9 +30,9 @@ public static class PSJson
     /// <summary>
     /// A PowerShell value as JSON. Throws WorkflowException 'WorkflowValueNotSerializable' for script
     /// blocks, credentials and cycles, naming the property that holds them; <paramref name="truncated"/>
-    /// is told the path of each object written as text (see <see cref="ObjectDepth"/>).
+    /// gets the path of each object written as text (see <see cref="ObjectDepth"/>).
     /// </summary>
-    public static string ToJson(object? value, Action<string, string>? truncated = null)
+    public static string ToJson(object? value, ICollection<(string Path, string Type)>? truncated = null)
     {
         var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
@@ -43,7 +43,7 @@ public static class PSJson
     }
 
     /// <summary>Several pipeline objects as one output: none → null, one → itself, more → an array.</summary>
-    public static string ToJson(ICollection<PSObject> results, Action<string, string>? truncated = null)
+    public static string ToJson(ICollection<PSObject> results, ICollection<(string Path, string Type)>? truncated = null)
     {
         if (results.Count == 0) return "null";
         if (results.Count == 1)
@@ -57,8 +57,9 @@ public static class PSJson
     /// One warning's words for the values written as text: "'file.PSDrive.Provider' (System.Management.Automation.ProviderInfo)
     /// and 4 more were written as their text: ...". <paramref name="whole"/> names a value truncated at its root.
     /// </summary>
-    public static string TruncationWarning(string whole, IReadOnlyList<(string Path, string Type)> truncated, string fix)
+    public static string? TruncationWarning(string whole, IReadOnlyList<(string Path, string Type)> truncated, string fix)
     {
+        if (truncated.Count == 0) return null;
         var (path, type) = truncated[0];
         var first = (path.Length == 0 ? whole : $"'{path}'") + $" ({type})";
         var more = truncated.Count > 1 ? $" and {truncated.Count - 1} more value(s)" : "";
@@ -105,9 +106,9 @@ public static class PSJson
     private sealed class Converter
     {
         private readonly Utf8JsonWriter writer;
-        private readonly Action<string, string>? truncated;
+        private readonly ICollection<(string Path, string Type)>? truncated;
 
-        public Converter(Utf8JsonWriter writer, Action<string, string>? truncated)
+        public Converter(Utf8JsonWriter writer, ICollection<(string Path, string Type)>? truncated)
         {
             this.writer = writer;
             this.truncated = truncated;
@@ -196,7 +197,7 @@ public static class PSJson
                     // Plain .NET objects (FileInfo, Process…) fan out without end: past a few levels, their text.
                     if (depth >= ObjectDepth)
                     {
-                        truncated?.Invoke(path, value.GetType().FullName ?? value.GetType().Name);
+                        truncated?.Add((path, value.GetType().FullName ?? value.GetType().Name));
                         writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
                     }
                     else

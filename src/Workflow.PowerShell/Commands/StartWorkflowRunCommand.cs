@@ -33,11 +33,11 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
 
     protected override void ProcessRecord() => ForItem(() =>
     {
-        var truncated = new System.Collections.Generic.List<(string, string)>();
-        var argument = RunArgument.ToJson(Argument, (path, type) => truncated.Add((path, type)));
-        if (truncated.Count > 0)
+        var truncated = new System.Collections.Generic.List<(string Path, string Type)>();
+        var argument = RunArgument.ToJson(Argument, truncated);
+        if (PSJson.TruncationWarning("the value", truncated, "Pass a hashtable or [pscustomobject] of the values the steps need.") is { } warning)
         {
-            WriteWarning("-Argument: " + PSJson.TruncationWarning("the value", truncated, "Pass a hashtable or [pscustomobject] of the values the steps need."));
+            WriteWarning("-Argument: " + warning);
         }
         var region = Region ?? HomeRegionIfDeployed();
         if (region != null && region != "local")
@@ -109,11 +109,11 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
 internal static class RunArgument
 {
     /// <summary>
-    /// A JSON string passes as it is; anything else is converted (see <see cref="PSJson.ToJson(object?, System.Action{string, string}?)"/>:
+    /// A JSON string passes as it is; anything else is converted (see <see cref="PSJson"/>:
     /// hashtables, objects and arrays; no script blocks or credentials; .NET objects
     /// <see cref="PSJson.ObjectDepth"/> levels deep, reported to <paramref name="truncated"/>).
     /// </summary>
-    public static string ToJson(object? argument, System.Action<string, string>? truncated = null)
+    public static string ToJson(object? argument, System.Collections.Generic.ICollection<(string Path, string Type)>? truncated = null)
     {
         var value = argument is PSObject wrapped ? wrapped.BaseObject : argument;
         if (value is string text)

@@ -30,7 +30,7 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
             {
                 var current = Engine.GetRun(id);
                 if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "stop");
-                if (Workflow.Engine.RunOwner.IsRemote(current.Owner) && !current.State.IsFinal())
+                if (Workflow.Engine.RunOwner.IsRemote(current.Owner))
                 {
                     if (!ShouldProcess(id, $"Stop run in {current.Owner}")) return;
                     var stopped = StopRemote(current);

@@ -129,11 +129,11 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
                 throw new StepFailedException("StepScriptStopped",
                     "The step was stopped before it finished: its runspace was closed from outside the workflow engine.");
             }
-            var truncated = new List<(string, string)>();
-            var output = PSJson.ToJson(results, (path, type) => truncated.Add((path, type)));
-            if (truncated.Count > 0)
+            var truncated = new List<(string Path, string Type)>();
+            var output = PSJson.ToJson(results, truncated);
+            if (PSJson.TruncationWarning("the output", truncated, "Write a hashtable or [pscustomobject] of the values the next steps need.") is { } warning)
             {
-                invocation.Log.Write("Warning", "Output: " + PSJson.TruncationWarning("the output", truncated, "Write a hashtable or [pscustomobject] of the values the next steps need."));
+                invocation.Log.Write("Warning", "Output: " + warning);
             }
             return output;
         }
