@@ -34,7 +34,7 @@ File.WriteAllText(Path.Combine(folder, "s.ps1"), "");
 
 // Baseline: the embedded engine.
 double baselineRate;
-using (var engine = WorkflowEngine.Open(Path.Combine(root, "home"), new IStepExecutor[] { new NoOp() }, new EngineOptions { Parallelism = workers * lanes, ResumeInterrupted = false }))
+using (var engine = WorkflowEngine.Open(EnginePorts.ForHome(Path.Combine(root, "home"), new IStepExecutor[] { new NoOp() }), new EngineOptions { Parallelism = workers * lanes, ResumeInterrupted = false }))
 {
     engine.Catalog.PublishAsync(folder, false).GetAwaiter().GetResult();
     var clock = Stopwatch.StartNew();

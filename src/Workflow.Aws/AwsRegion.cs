@@ -14,6 +14,8 @@ using Workflow.Distributed;
 using Workflow.Engine;
 using Workflow.Model;
 using Workflow.Queue;
+using Workflow.Store;
+using Workflow.Blobs;
 
 namespace Workflow.Aws;
 
@@ -21,7 +23,7 @@ namespace Workflow.Aws;
 /// One AWS region as the module uses it: its bucket (packages, deployments, run state), the SQS
 /// queues of the workflows deployed there, and what publishing, removing and redriving do to them.
 /// </summary>
-public sealed class AwsRegion : IDisposable
+public sealed class AwsRegion : IRegionConnection
 {
     /// <summary>The object that marks a bucket as this module's.</summary>
     public const string OwnerMarker = "workflow-powershell.json";
@@ -44,6 +46,41 @@ public sealed class AwsRegion : IDisposable
     public DeploymentDirectory Deployments { get; }
     public SqsTaskQueue Queue { get; }
     public string Bucket => Blobs.Bucket;
+    public string Region => Connection.QualifiedRegion;
+    IBlobStore IRegionConnection.Blobs => Blobs;
+    ITaskQueue IRegionConnection.Queue => Queue;
+
+    WorkflowException IRegionConnection.Explain(Exception e, string doing) => Connection.Explain(e, doing);
+
+    async Task<(DeploymentRecord Record, string Summary)> IRegionConnection.DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken)
+    {
+        var (deployment, uploaded) = await DeployAsync(definition, folder, contentHash, maxReceiveCount, cancellationToken).ConfigureAwait(false);
+        var summary = $"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{contentHash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}";
+        return (AwsRegionProvider.ToRecord(deployment), summary);
+    }
+
+    Task<IReadOnlyList<DeadLetter>> IRegionConnection.GetDeadLettersAsync(string workflowId, CancellationToken cancellationToken) =>
+        GetDeadLettersAsync(workflowId, cancellationToken);
+
+    Task<IReadOnlyList<DeadLetter>> IRegionConnection.RestoreDeadLettersAsync(string workflowId, Func<DeadLetter, bool> choose, CancellationToken cancellationToken) =>
+        RestoreDeadLettersAsync(workflowId, choose, cancellationToken);
+
+    /// <summary>AwsBucketNotDeployed unless the bucket holds this module's owner marker.</summary>
+    public async Task EnsureDeployedAsync(CancellationToken cancellationToken)
+    {
+        if (!await Blobs.ExistsAsync(OwnerMarker, cancellationToken).ConfigureAwait(false))
+        {
+            throw new WorkflowException("AwsBucketNotDeployed", FailureKind.ObjectNotFound,
+                $"Bucket '{Bucket}' in {Region} holds no Workflow.PowerShell deployment. Publish a workflow there (Publish-Workflow -Region {Region}) or give the bucket it uses with -Bucket.", Bucket);
+        }
+    }
+
+    public ITaskQueue WorkerQueue(IReadOnlyCollection<string>? workflowIds, int prefetch)
+    {
+        Queue.WorkflowFilter = workflowIds;
+        Queue.Prefetch = prefetch; // a receive can bring a task for every lane: fewer SQS requests under load
+        return Queue;
+    }
 
     /// <summary>The bucket a region uses unless -Bucket says otherwise: $env:WORKFLOW_AWS_BUCKET, else workflow-powershell-&lt;region&gt;.</summary>
     public static string DefaultBucket(string region) =>

@@ -38,7 +38,7 @@ public sealed class RegionCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = new WildcardPattern(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
-        var deployed = ModuleState.Engine.Store.GetDeployments().Select(d => d.Region);
+        var deployed = ModuleState.Engine.Regions.Deployments(null).Select(d => d.Region);
         var all = Amazon.RegionEndpoint.EnumerableAllRegions.Select(r => "aws:" + r.SystemName).OrderBy(r => r, System.StringComparer.Ordinal);
         return deployed.Concat(all).Distinct()
             .Where(r => pattern.IsMatch(r))

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Workflow.Aws;
 using Workflow.Engine;
 using Workflow.Executors;
 using Workflow.Model;
@@ -36,10 +37,28 @@ internal static class ModuleState
                 }
                 var options = new EngineOptions();
                 var scripts = new PowerShellExecutor(options.Parallelism);
-                var engine = WorkflowEngine.Open(home, new IStepExecutor[] { scripts, new CommandExecutor() }, options);
+                var engine = Compose(home, scripts, options);
                 Engines[home] = (engine, scripts);
                 return engine;
             }
+        }
+    }
+
+    /// <summary>
+    /// The module's composition root: the engine of a workflow home is its SQLite store, its blob
+    /// folder, an in-process queue, the PowerShell and command executors, and AWS as its regions.
+    /// </summary>
+    private static WorkflowEngine Compose(string home, PowerShellExecutor scripts, EngineOptions options)
+    {
+        var ports = EnginePorts.ForHome(home, new IStepExecutor[] { scripts, new CommandExecutor() }) with { Regions = AwsRegionProvider.Instance };
+        try
+        {
+            return WorkflowEngine.Open(ports, options);
+        }
+        catch
+        {
+            ports.Store.Dispose();
+            throw;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Text.Json.Nodes;
 using System.Threading;
+using System.Threading.Channels;
 using Workflow.Queue;
 using Workflow.Store;
 
@@ -10,6 +11,7 @@ namespace Workflow.Engine;
 internal sealed class RunContext : IAttemptHost
 {
     private readonly CancellationTokenSource tasks = new();
+    private readonly Channel<TaskOutcome> outcomes = Channel.CreateUnbounded<TaskOutcome>();
 
     public RunContext(string runId, PublishedWorkflow workflow, JsonNode? input, EngineServices services, RunSecrets secrets)
     {
@@ -32,7 +34,6 @@ internal sealed class RunContext : IAttemptHost
     public ITaskQueue Queue { get; }
     public OutputStorage Outputs { get; }
     public IRunStore Store { get; }
-    public RunScheduler? Scheduler { get; set; }
     public RunSecrets Secrets { get; }
 
     /// <summary>The session carrying the run on (see <see cref="RunOwner"/>).</summary>
@@ -50,6 +51,15 @@ internal sealed class RunContext : IAttemptHost
     public bool StopRequested { get; private set; }
 
     public void Record(StoreChange change) => Writer.Post(change);
+
+    /// <summary>A worker reports a task's outcome; the run's scheduler takes it from <see cref="Outcomes"/>.</summary>
+    public void Report(TaskOutcome outcome) => outcomes.Writer.TryWrite(outcome);
+
+    /// <summary>The outcomes workers reported, in the order they arrived.</summary>
+    public ChannelReader<TaskOutcome> Outcomes => outcomes.Reader;
+
+    /// <summary>No more outcomes come: the engine is closing and its workers have stopped.</summary>
+    public void EndOutcomes() => outcomes.Writer.TryComplete();
 
     public void CancelTasks() => tasks.Cancel();
 

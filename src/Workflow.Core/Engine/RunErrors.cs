@@ -44,6 +44,10 @@ public static class RunErrors
             $"Run '{run.RunId}' already ended {run.State}{(run.EndedAt is { } ended ? $" at {ended.ToUniversalTime():u}" : "")}; there is nothing to {verb}. Start a new run with Start-WorkflowRun {run.WorkflowId}.",
             run);
 
+    /// <summary>A region's run that was marked stopped but has not ended within the stop's grace period.</summary>
+    public static string StopPending(WorkflowRun run, System.TimeSpan grace) =>
+        $"Run {run.RunId} is marked stopped in {run.Owner}; its workers cancel its remaining steps as they take them (none has in {grace.TotalSeconds:0} s: are workers running?). Wait-WorkflowRun shows when it ends.";
+
     private static string Sentence(string? text)
     {
         var trimmed = (text ?? "").Trim();

@@ -28,8 +28,9 @@ public static class RunOwner
         return now - last > TimeSpan.FromTicks(heartbeat.Ticks * 6);
     }
 
-    /// <summary>Is the owner a cloud region (aws:us-east-1) rather than a session?</summary>
-    public static bool IsRemote(string? owner) => owner != null && owner.StartsWith("aws:", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Is the owner a region (aws:us-east-1) rather than a session (host:pid:nonce)?</summary>
+    public static bool IsRemote(string? owner) =>
+        owner != null && owner != Format.PlacementReader.LocalRegion && Format.PlacementReader.IsValidRegion(owner);
 
     private static bool IsAlive(int pid)
     {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Workflow.Format;
 using Workflow.Model;
@@ -26,7 +25,6 @@ internal sealed class RunScheduler
     // Steps whose needs are all final, waiting for a decision: a step is looked at once, when its
     // last need ends, not on every pass over a thousand-step DAG.
     private readonly Queue<StepSlot> ready = new();
-    private readonly Channel<TaskOutcome> outcomes = Channel.CreateUnbounded<TaskOutcome>();
     private readonly TaskCompletionSource<RunState> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int outstanding;
     private string? failure;
@@ -52,8 +50,6 @@ internal sealed class RunScheduler
 
     public Task<RunState> Completion => completion.Task;
 
-    public void Post(TaskOutcome outcome) => outcomes.Writer.TryWrite(outcome);
-
     /// <summary>
     /// The engine is closing and its workers have stopped: take the outcomes that arrived, then end
     /// without finishing the run. With <paramref name="release"/>, the run is let go in the store.
@@ -61,7 +57,7 @@ internal sealed class RunScheduler
     public void Interrupt(bool release)
     {
         releaseOnInterrupt = release;
-        outcomes.Writer.TryComplete();
+        run.EndOutcomes();
     }
 
     public async Task RunAsync(IReadOnlyList<StepRecord>? resumed)
@@ -76,10 +72,10 @@ internal sealed class RunScheduler
             await AdvanceAsync(changes).ConfigureAwait(false);
             // Take every outcome that has arrived, decide on all of them, and write the lot in one
             // transaction: one commit per batch, not two per step. No more outcomes: interrupted.
-            while (outstanding > 0 && await outcomes.Reader.WaitToReadAsync().ConfigureAwait(false))
+            while (outstanding > 0 && await run.Outcomes.WaitToReadAsync().ConfigureAwait(false))
             {
                 changes = new List<StoreChange>();
-                while (outcomes.Reader.TryRead(out var outcome))
+                while (run.Outcomes.TryRead(out var outcome))
                 {
                     outstanding--;
                     await HandleAsync(outcome, changes).ConfigureAwait(false);
@@ -89,7 +85,7 @@ internal sealed class RunScheduler
             if (run.Closing.IsCancellationRequested && slots.Values.Any(s => !s.State.IsFinal()))
             {
                 // The engine closes: wait until its workers have stopped and it says whether the run is let go.
-                await outcomes.Reader.Completion.ConfigureAwait(false);
+                await run.Outcomes.Completion.ConfigureAwait(false);
                 completion.TrySetResult(await InterruptedAsync().ConfigureAwait(false));
                 return;
             }

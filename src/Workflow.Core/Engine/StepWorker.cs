@@ -13,20 +13,20 @@ namespace Workflow.Engine;
 
 /// <summary>
 /// Leases step tasks, runs their attempts with the step's timeout and retry policy, and reports
-/// the outcome to the run's scheduler. One per worker thread; attempts block the thread, as a
-/// PowerShell pipeline does.
+/// the outcome to the run's context, where its scheduler takes it. One per worker thread;
+/// attempts block the thread, as a PowerShell pipeline does.
 /// </summary>
 internal sealed class StepWorker
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private readonly ITaskQueue queue;
-    private readonly Func<string, RunContext?> findRun;
+    private readonly ActiveRuns runs;
     private readonly AttemptRunner attempts;
 
-    public StepWorker(ITaskQueue queue, Func<string, RunContext?> findRun, IReadOnlyDictionary<StepKind, IStepExecutor> executors, FolderBlobStore blobs)
+    public StepWorker(ITaskQueue queue, ActiveRuns runs, IReadOnlyDictionary<StepKind, IStepExecutor> executors, FolderBlobStore blobs)
     {
         this.queue = queue;
-        this.findRun = findRun;
+        this.runs = runs;
         attempts = new AttemptRunner(executors, blobs.PathOf);
     }
 
@@ -44,7 +44,7 @@ internal sealed class StepWorker
                 return;
             }
             if (leased == null) return;
-            var run = findRun(leased.Task.RunId);
+            var run = runs.Find(leased.Task.RunId)?.Context;
             if (run != null)
             {
                 var outcome = attempts.Run(run, leased.Task, shutdown);
@@ -52,7 +52,7 @@ internal sealed class StepWorker
                 // Running in the store and the next session runs it again. One that ended is
                 // posted even while the engine closes, so a finished step is not run twice.
                 if (outcome.Interrupted) return;
-                run.Scheduler!.Post(outcome);
+                run.Report(outcome);
             }
             queue.AckAsync(leased).AsTask().GetAwaiter().GetResult();
         }

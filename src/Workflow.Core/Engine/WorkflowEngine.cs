@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Workflow.Blobs;
+using Workflow.Distributed;
 using Workflow.Executors;
 using Workflow.Format;
 using Workflow.Model;
@@ -25,41 +26,40 @@ namespace Workflow.Engine;
 public sealed class WorkflowEngine : IDisposable
 {
     private readonly EngineServices services;
-    private readonly FolderBlobStore blobs;
-    private readonly InProcessTaskQueue queue = new();
-    private readonly ConcurrentDictionary<string, RunContext> active = new();
+    private readonly ITaskQueue queue;
+    private readonly ActiveRuns active = new();
     private readonly CancellationTokenSource shutdown = new();
     private readonly List<Thread> workers = new();
     private readonly Timer heartbeat;
     private readonly string owner = RunOwner.NewId();
     private int closed;
 
-    private WorkflowEngine(string home, IRunStore store, IEnumerable<IStepExecutor> executors, EngineOptions options)
+    /// <summary>An engine made of these ports; its workers start at once. See <see cref="Open"/>.</summary>
+    public WorkflowEngine(EnginePorts ports, EngineOptions? options = null)
     {
-        Home = home;
-        Options = options;
-        Store = store;
-        blobs = new FolderBlobStore(Path.Combine(home, "blobs"));
-        services = new EngineServices(store, new StoreWriter(store), queue, new OutputStorage(blobs, options.InlineOutputLimit), owner, shutdown.Token);
-        Catalog = new WorkflowCatalog(store, blobs);
-        var byKind = executors.ToDictionary(e => e.Kind);
-        for (var i = 0; i < options.Parallelism; i++)
+        Home = Path.GetFullPath(ports.Home);
+        Options = options ?? new EngineOptions();
+        Store = ports.Store;
+        queue = ports.Queue;
+        services = new EngineServices(Store, new StoreWriter(Store), queue, new OutputStorage(ports.Blobs, Options.InlineOutputLimit), owner, shutdown.Token);
+        Catalog = new WorkflowCatalog(Store, ports.Blobs);
+        Regions = new RegionRuns(Store, ports.Regions, Path.Combine(Home, "cache", "packages"));
+        var byKind = ports.Executors.ToDictionary(e => e.Kind);
+        for (var i = 0; i < Options.Parallelism; i++)
         {
-            var worker = new StepWorker(queue, FindRun, byKind, blobs);
+            var worker = new StepWorker(queue, active, byKind, ports.Blobs);
             var thread = new Thread(() => worker.Loop(shutdown.Token)) { IsBackground = true, Name = $"Workflow worker {i + 1}" };
             thread.Start();
             workers.Add(thread);
         }
-        heartbeat = new Timer(_ => Beat(), null, options.Heartbeat, options.Heartbeat);
+        heartbeat = new Timer(_ => Beat(), null, Options.Heartbeat, Options.Heartbeat);
     }
 
-    /// <summary>Opens the engine on a workflow home: its store file, blob folder and workers.</summary>
-    public static WorkflowEngine Open(string home, IEnumerable<IStepExecutor> executors, EngineOptions? options = null)
+    /// <summary>An engine made of these ports that carries on at once the runs a dead session left (unless the options say not to).</summary>
+    public static WorkflowEngine Open(EnginePorts ports, EngineOptions? options = null)
     {
-        home = Path.GetFullPath(home);
-        var store = SqliteRunStore.Open(WorkflowHome.StorePath(home));
-        var engine = new WorkflowEngine(home, store, executors, options ?? new EngineOptions());
-        if (engine.Options.ResumeInterrupted && !store.IsReadOnly)
+        var engine = new WorkflowEngine(ports, options);
+        if (engine.Options.ResumeInterrupted && !engine.Store.IsReadOnly)
         {
             engine.ResumeInterrupted();
         }
@@ -70,6 +70,38 @@ public sealed class WorkflowEngine : IDisposable
     public EngineOptions Options { get; }
     public IRunStore Store { get; }
     public WorkflowCatalog Catalog { get; }
+
+    /// <summary>Runs and deployments in regions beyond this session (see <see cref="EnginePorts.Regions"/>).</summary>
+    public RegionRuns Regions { get; }
+
+    /// <summary>
+    /// Starts a run where it belongs: in <paramref name="region"/> when given ("local": this
+    /// session), else in the workflow's home region when it is deployed there, else here.
+    /// </summary>
+    public async Task<WorkflowRun> StartRunAsync(string workflowId, string argumentJson, string? region, RegionAccess? access, CancellationToken cancellationToken)
+    {
+        var where = PlaceRun(workflowId, region);
+        if (where == "local") return StartRun(workflowId, argumentJson);
+        return await Regions.StartAsync(workflowId, argumentJson, where, access ?? RegionAccess.Default, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a new run of the workflow goes (see <see cref="StartRunAsync"/>): "local" or a region's
+    /// name; a region nobody serves is WorkflowRegionUnsupported, an unknown one the provider's error.
+    /// </summary>
+    public string PlaceRun(string workflowId, string? region)
+    {
+        var home = Catalog.Get(workflowId).HomeRegion;
+        if (region == null)
+        {
+            return Regions.Provider.Serves(home) && Regions.Deployments(workflowId, home).Count > 0 ? Regions.Provider.Normalize(home) : "local";
+        }
+        if (string.Equals(region, "local", StringComparison.OrdinalIgnoreCase)) return "local";
+        return Regions.Provider.Normalize(region);
+    }
+
+    /// <summary>Where a run is carried on: "local" for this store's sessions, else its region.</summary>
+    public string WhereOf(WorkflowRun run) => RunOwner.IsRemote(run.Owner) ? run.Owner! : "local";
 
     /// <summary>Creates the run (Queued, in the store) and starts it on background threads.</summary>
     public WorkflowRun StartRun(string workflowId, string argumentJson = "null")
@@ -97,37 +129,68 @@ public sealed class WorkflowEngine : IDisposable
 
     public IReadOnlyList<WorkflowRun> GetRuns(string? workflowId = null) => Store.GetRuns(workflowId);
 
-    /// <summary>Waits until the run is final; a run carried on by another session is polled in the store.</summary>
-    public async Task<WorkflowRun> WaitAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the run is final, reporting its progress: a run of this session is awaited, one
+    /// carried on by another session is polled in the store, one in a region is followed in its
+    /// bucket and then synced into the store.
+    /// </summary>
+    public async Task<WorkflowRun> WaitAsync(string runId, CancellationToken cancellationToken, IProgress<RunProgress>? progress = null, RegionAccess? access = null)
     {
+        var current = GetRun(runId);
+        if (RunOwner.IsRemote(current.Owner) && !current.State.IsFinal())
+        {
+            return await Regions.WaitAsync(current, access ?? RegionAccess.Default, progress, cancellationToken).ConfigureAwait(false);
+        }
         while (true)
         {
-            if (active.TryGetValue(runId, out var context) && context.Scheduler is { } scheduler)
+            if (active.Find(runId) is { } running)
             {
-                var finished = await Task.WhenAny(scheduler.Completion, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                var delay = Task.Delay(progress == null ? Timeout.Infinite : 250, cancellationToken);
+                if (await Task.WhenAny(running.Scheduler.Completion, delay).ConfigureAwait(false) == delay)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    ReportProgress(GetRun(runId), progress);
+                    continue;
+                }
                 ThrowIfClosed(runId);
-                await finished.ConfigureAwait(false);
+                await running.Scheduler.Completion.ConfigureAwait(false);
             }
             ThrowIfClosed(runId);
             var run = GetRun(runId);
+            ReportProgress(run, progress);
             if (run.State.IsFinal()) return run;
-            if (!active.ContainsKey(runId))
+            if (!active.Contains(runId))
             {
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Stops a run: running attempts are cancelled, the rest never start; the run ends Cancelled.</summary>
-    public async Task<WorkflowRun> StopAsync(string runId, CancellationToken cancellationToken)
+    private static void ReportProgress(WorkflowRun run, IProgress<RunProgress>? progress)
+    {
+        if (progress == null) return;
+        var done = run.Steps.Count(s => s.State.IsFinal());
+        progress.Report(new RunProgress(run.RunId, run.WorkflowId, "local", run.State, done, run.Steps.Count));
+    }
+
+    /// <summary>
+    /// Stops a run: running attempts are cancelled, the rest never start; the run ends Cancelled. A
+    /// region's run is marked stopped in its bucket and waited on for <paramref name="grace"/>
+    /// (default <see cref="RegionRuns.StopGrace"/>); it may come back still going (see
+    /// <see cref="RunErrors.StopPending"/>). A run that has ended is WorkflowRunAlreadyFinished.
+    /// </summary>
+    public async Task<WorkflowRun> StopAsync(string runId, CancellationToken cancellationToken, IProgress<RunProgress>? progress = null, RegionAccess? access = null, TimeSpan? grace = null)
     {
         var run = GetRun(runId);
-        if (run.State.IsFinal()) return run;
-        if (active.TryGetValue(runId, out var context))
+        if (run.State.IsFinal()) throw RunErrors.Finished(run, "stop");
+        if (RunOwner.IsRemote(run.Owner))
         {
-            context.Stop();
-            return await WaitAsync(runId, cancellationToken).ConfigureAwait(false);
+            return await Regions.StopAsync(run, access ?? RegionAccess.Default, grace ?? RegionRuns.StopGrace, cancellationToken).ConfigureAwait(false);
+        }
+        if (active.Find(runId) is { } running)
+        {
+            running.Context.Stop();
+            return await WaitAsync(runId, cancellationToken, progress).ConfigureAwait(false);
         }
         if (!RunOwner.IsInterrupted(run, Options.Heartbeat, DateTimeOffset.UtcNow))
         {
@@ -157,7 +220,7 @@ public sealed class WorkflowEngine : IDisposable
     public WorkflowRun Resume(string runId)
     {
         var run = GetRun(runId);
-        if (run.State.IsFinal() || active.ContainsKey(runId)) return run;
+        if (run.State.IsFinal() || active.Contains(runId)) return run;
         if (!RunOwner.IsInterrupted(run, Options.Heartbeat, DateTimeOffset.UtcNow))
         {
             throw new WorkflowException("WorkflowRunOwnedElsewhere", FailureKind.InvalidOperation,
@@ -173,7 +236,7 @@ public sealed class WorkflowEngine : IDisposable
     }
 
     /// <summary>The run's output: the workflow's <c>output</c> expression, else the outputs of its last steps.</summary>
-    public async Task<JsonNode?> ReceiveAsync(string runId)
+    public async Task<JsonNode?> ReceiveAsync(string runId, CancellationToken cancellationToken = default)
     {
         var run = GetRun(runId);
         if (!run.State.IsFinal())
@@ -190,6 +253,7 @@ public sealed class WorkflowEngine : IDisposable
         var outputs = new Dictionary<string, JsonNode?>();
         foreach (var record in Store.GetStepRecords(runId).Where(r => r.State == StepState.Succeeded))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             outputs[record.Step] = record.OutputJson == null ? null : JsonNode.Parse(await services.Outputs.ResolveAsync(record.OutputJson).ConfigureAwait(false));
         }
         if (definition.Output != null)
@@ -204,18 +268,26 @@ public sealed class WorkflowEngine : IDisposable
         return result;
     }
 
-    public IReadOnlyList<WorkflowLogRecord> GetLogs(string runId, string? step = null)
+    public IReadOnlyList<WorkflowLogRecord> GetLogs(string runId, string? step = null) =>
+        GetLogsAsync(runId, step).GetAwaiter().GetResult();
+
+    /// <summary>The run's log, every line written so far (they are posted to the store without waiting: flushed first).</summary>
+    public async Task<IReadOnlyList<WorkflowLogRecord>> GetLogsAsync(string runId, string? step = null, CancellationToken cancellationToken = default)
     {
         GetRun(runId);
-        // Log lines are posted without waiting; flush so a caller sees every line written so far.
-        services.Writer.FlushAsync().GetAwaiter().GetResult();
+        await services.Writer.FlushAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         return Store.GetLogs(runId, step);
     }
 
-    public IReadOnlyList<StateChange> GetHistory(string runId)
+    public IReadOnlyList<StateChange> GetHistory(string runId) =>
+        GetHistoryAsync(runId).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<StateChange>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
     {
         GetRun(runId);
-        services.Writer.FlushAsync().GetAwaiter().GetResult();
+        await services.Writer.FlushAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         return Store.GetHistory(runId);
     }
 
@@ -236,13 +308,10 @@ public sealed class WorkflowEngine : IDisposable
     {
         var context = new RunContext(runId, workflow, input, services, RunSecrets.FromEnvironment(workflow.Definition.Secrets));
         var scheduler = new RunScheduler(context);
-        context.Scheduler = scheduler;
-        active[runId] = context;
+        active.Add(context, scheduler);
         _ = Task.Run(() => scheduler.RunAsync(resumed));
-        scheduler.Completion.ContinueWith(_ => active.TryRemove(runId, out var _), TaskScheduler.Default);
+        scheduler.Completion.ContinueWith(_ => active.Remove(runId), TaskScheduler.Default);
     }
-
-    private RunContext? FindRun(string runId) => active.TryGetValue(runId, out var context) ? context : null;
 
     private void ResumeInterrupted()
     {
@@ -262,7 +331,7 @@ public sealed class WorkflowEngine : IDisposable
 
     private void Beat()
     {
-        var runs = active.Keys.ToList();
+        var runs = active.Ids;
         if (runs.Count == 0) return;
         try
         {
@@ -297,14 +366,15 @@ public sealed class WorkflowEngine : IDisposable
         if (Interlocked.Exchange(ref closed, 1) == 1) return;
         heartbeat.Dispose();
         shutdown.Cancel();
-        queue.Close();
+        // Workers waiting for a task see the shutdown token; a queue that holds resources lets them go.
+        (queue as IDisposable)?.Dispose();
         // Attempts in flight see the shutdown token; give them one shared deadline to unwind.
         var deadline = DateTime.UtcNow.AddSeconds(5);
         var stopped = true;
         foreach (var worker in workers) stopped &= worker.Join(Left(deadline));
         // An attempt that did not unwind may still run here: the run stays ours until it looks dead,
         // so no other session runs the same step beside it.
-        var schedulers = active.Values.Select(c => c.Scheduler!).ToList();
+        var schedulers = active.All.Select(r => r.Scheduler).ToList();
         foreach (var scheduler in schedulers) scheduler.Interrupt(release: stopped);
         Task.WhenAny(Task.WhenAll(schedulers.Select(s => s.Completion)), Task.Delay(Left(deadline.AddSeconds(2)))).GetAwaiter().GetResult();
         services.Writer.Dispose();

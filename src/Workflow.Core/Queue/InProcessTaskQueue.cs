@@ -9,7 +9,7 @@ namespace Workflow.Queue;
 /// The local queue: a channel in this process. Nothing outlives the process here; the run store
 /// is what makes local runs durable, and a resumed run enqueues its unfinished steps again.
 /// </summary>
-public sealed class InProcessTaskQueue : ITaskQueue
+public sealed class InProcessTaskQueue : ITaskQueue, IDisposable
 {
     private readonly Channel<(StepTask Task, int Receives, string Id)> channel =
         Channel.CreateUnbounded<(StepTask, int, string)>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
@@ -52,4 +52,6 @@ public sealed class InProcessTaskQueue : ITaskQueue
 
     /// <summary>Ends every waiting lease with null.</summary>
     public void Close() => channel.Writer.TryComplete();
+
+    public void Dispose() => Close();
 }

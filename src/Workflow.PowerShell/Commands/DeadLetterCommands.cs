@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using Workflow.Aws;
+using Workflow.Distributed;
 using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
@@ -31,8 +31,7 @@ public sealed class GetWorkflowDeadLetterCommand : AwsCmdlet
         {
             ForItem(() =>
             {
-                using var region = OpenRegion(deployment.Region, deployment.Bucket);
-                foreach (var letter in region.GetDeadLettersAsync(deployment.WorkflowId, Cancellation).GetAwaiter().GetResult())
+                foreach (var letter in WaitFor(token => Engine.Regions.GetDeadLettersAsync(deployment, Access, token)))
                 {
                     if (RunId == null || letter.RunId == RunId) WriteObject(letter);
                 }
@@ -88,23 +87,22 @@ public sealed class RestoreWorkflowDeadLetterCommand : AwsCmdlet
         foreach (var group in piped.GroupBy(l => (l.WorkflowId, l.Region)))
         {
             var ids = new HashSet<string>(group.Select(l => l.MessageId), StringComparer.Ordinal);
-            foreach (var deployment in Deployments(group.Key.WorkflowId, group.Key.Region))
+            foreach (var deployment in Engine.Regions.Deployments(group.Key.WorkflowId, group.Key.Region))
             {
                 ForItem(() => Restore(deployment, letter => ids.Contains(letter.MessageId)));
             }
         }
     }
 
-    private void Restore(AwsDeployment deployment, Func<DeadLetter, bool> wanted)
+    private void Restore(RegionDeployment deployment, Func<DeadLetter, bool> wanted)
     {
-        using var region = OpenRegion(deployment.Region, deployment.Bucket);
         // Confirmed here, on the pipeline thread, before anything moves.
-        var chosen = new HashSet<string>(region.GetDeadLettersAsync(deployment.WorkflowId, Cancellation).GetAwaiter().GetResult()
+        var chosen = new HashSet<string>(WaitFor(token => Engine.Regions.GetDeadLettersAsync(deployment, Access, token))
             .Where(wanted)
-            .Where(l => ShouldProcess($"{l.WorkflowId} run {l.RunId} step {l.Step}{(l.Item is { } i ? $"[{i}]" : "")} ({l.Reason})", $"Send back to {deployment.QueueUrl}"))
+            .Where(l => ShouldProcess($"{l.WorkflowId} run {l.RunId} step {l.Step}{(l.Item is { } i ? $"[{i}]" : "")} ({l.Reason})", $"Send back to the task queue of {l.WorkflowId} in {deployment.Region}"))
             .Select(l => l.MessageId), StringComparer.Ordinal);
         if (chosen.Count == 0) return;
-        foreach (var letter in region.RestoreDeadLettersAsync(deployment.WorkflowId, l => chosen.Contains(l.MessageId), Cancellation).GetAwaiter().GetResult())
+        foreach (var letter in WaitFor(token => Engine.Regions.RestoreDeadLettersAsync(deployment, Access, l => chosen.Contains(l.MessageId), token)))
         {
             WriteVerbose($"Sent back {letter.WorkflowId} run {letter.RunId} step {letter.Step}.");
             if (PassThru) WriteObject(letter);

@@ -29,7 +29,7 @@ public sealed class GetWorkflowLogCommand : WorkflowCmdlet
         {
             ForItem(() =>
             {
-                var lines = Engine.GetLogs(id, Step)
+                var lines = WaitFor(token => Engine.GetLogsAsync(id, Step, token))
                     .Where(l => Stream == null || Stream.Contains(l.Stream, StringComparer.OrdinalIgnoreCase));
                 WriteObject(lines, enumerateCollection: true);
             });

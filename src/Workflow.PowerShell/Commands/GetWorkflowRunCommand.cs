@@ -35,10 +35,17 @@ public sealed class GetWorkflowRunCommand : WorkflowCmdlet
             foreach (var id in RunId) ForItem(() => WriteObject(Engine.GetRun(id)));
             return;
         }
-        if (WorkflowId != null && Engine.Store.GetWorkflow(WorkflowId) == null)
+        if (WorkflowId != null)
         {
-            WriteError(ToErrorRecord(WorkflowCatalog.NotFound(WorkflowId)));
-            return;
+            try
+            {
+                Engine.Catalog.Get(WorkflowId);
+            }
+            catch (WorkflowException e)
+            {
+                WriteError(ToErrorRecord(e));
+                return;
+            }
         }
         var runs = Engine.GetRuns(WorkflowId).Where(r => State == null || State.Contains(r.State)).Take(First);
         WriteObject(runs, enumerateCollection: true);

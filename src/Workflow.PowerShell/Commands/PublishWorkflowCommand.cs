@@ -37,20 +37,18 @@ public sealed class PublishWorkflowCommand : AwsCmdlet
         // Asked all at once, so -WhatIf lists every region too.
         var local = ShouldProcess(definition.WorkflowId, $"Publish {folder} ({hash}) to local");
         var regions = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(Region ?? System.Array.Empty<string>(),
-            name => ShouldProcess(definition.WorkflowId, $"Deploy {hash} to {Qualified(name)}: package in S3, task queue and dead-letter queue in SQS")));
+            name => ShouldProcess(definition.WorkflowId, $"Deploy {hash} to {name}: package in S3, task queue and dead-letter queue in SQS")));
         if (!local) return;
-        var info = Engine.Catalog.PublishAsync(folder, Force, PowerShellScriptChecker.Instance).GetAwaiter().GetResult();
+        var info = WaitFor(_ => Engine.Catalog.PublishAsync(folder, Force, PowerShellScriptChecker.Instance));
         foreach (var name in regions)
         {
             // A region that fails (unknown, unreachable, not ours) is an error of its own: the
             // regions after it are still deployed.
             ForItem(() =>
             {
-                using var region = ConnectRegion(name);
-                WriteProgress(new ProgressRecord(2, $"Publishing {definition.WorkflowId}", $"{region.Connection.QualifiedRegion}: package, queues, deployment record"));
-                var (deployment, uploaded) = region.DeployAsync(definition, folder, hash, MaxReceiveCount, Cancellation).GetAwaiter().GetResult();
-                SaveDeployment(Engine.Store, deployment);
-                WriteVerbose($"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{hash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}");
+                WriteProgress(new ProgressRecord(2, $"Publishing {definition.WorkflowId}", $"{name}: package, queues, deployment record"));
+                var (_, summary) = WaitFor(token => Engine.Regions.DeployAsync(definition, folder, hash, name, Access, MaxReceiveCount, token));
+                WriteVerbose(summary);
             });
         }
         WriteObject(Engine.Catalog.Get(info.WorkflowId));

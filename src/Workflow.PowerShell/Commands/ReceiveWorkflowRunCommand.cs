@@ -18,7 +18,7 @@ public sealed class ReceiveWorkflowRunCommand : WorkflowCmdlet
         {
             ForItem(() =>
             {
-                var output = Engine.ReceiveAsync(id).GetAwaiter().GetResult();
+                var output = WaitFor(token => Engine.ReceiveAsync(id, token));
                 WriteObject(output == null ? null : PSJson.FromJson(output.ToJsonString()), enumerateCollection: true);
             });
         }

@@ -41,17 +41,15 @@ public sealed class RemoveWorkflowCommand : AwsCmdlet
             {
                 var info = Engine.Catalog.Get(id);
                 Engine.Catalog.EnsureRemovable(id); // before any region is torn down
-                foreach (var deployment in Deployments(id))
+                foreach (var deployment in Engine.Regions.Deployments(id))
                 {
-                    using var region = OpenRegion(deployment.Region, deployment.Bucket);
-                    var plan = region.RemovalPlanAsync(id, Cancellation).GetAwaiter().GetResult();
+                    var plan = WaitFor(token => Engine.Regions.RemovalPlanAsync(deployment, Access, token));
                     if (!Proceed(string.Join("; ", plan), $"Remove {id} from {deployment.Region}")) continue;
-                    region.RemoveAsync(id, Cancellation).GetAwaiter().GetResult();
-                    Engine.Store.RemoveDeployment(id, deployment.Region);
+                    WaitFor(token => Engine.Regions.RemoveAsync(deployment, Access, token));
                 }
                 var runs = Engine.GetRuns(id).Count;
                 if (!Proceed(id, $"Remove workflow and its {runs} run(s)")) return;
-                Engine.Catalog.RemoveAsync(id).GetAwaiter().GetResult();
+                WaitFor(_ => Engine.Catalog.RemoveAsync(id));
                 if (PassThru) WriteObject(info);
             });
         }

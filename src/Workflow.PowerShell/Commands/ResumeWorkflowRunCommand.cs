@@ -30,7 +30,7 @@ public sealed class ResumeWorkflowRunCommand : WorkflowCmdlet
                 if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "resume");
                 if (!ShouldProcess(id, "Resume run")) return;
                 var run = Engine.Resume(id);
-                if (Wait) WriteWaitedRun(Wait(Engine.WaitAsync(id, Cancellation), () => RunProgress(id)));
+                if (Wait) WriteWaitedRun(WaitFor((progress, token) => Engine.WaitAsync(id, token, progress)));
                 else WriteObject(run);
             });
         }

@@ -39,69 +39,32 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
         {
             WriteWarning("-Argument: " + warning);
         }
-        var region = Region ?? HomeRegionIfDeployed();
-        if (region != null && region != "local")
-        {
-            if (!ShouldProcess(WorkflowId, $"Start run in {Qualified(region)}")) return;
-            var remote = StartRemote(Qualified(region), argument);
-            if (Wait) WriteWaitedRun(WaitRemote(remote, Cancellation));
-            else WriteObject(remote);
-            return;
-        }
-        if (!ShouldProcess(WorkflowId, "Start run")) return;
-        var run = Engine.StartRun(WorkflowId, argument);
+        var where = Engine.PlaceRun(WorkflowId, Region);
+        if (!ShouldProcess(WorkflowId, where == "local" ? "Start run" : $"Start run in {where}")) return;
+        var run = WaitFor(token => Engine.StartRunAsync(WorkflowId, argument, where, Access, token));
         if (Wait) WriteWaitedRun(WaitOrStop(run.RunId));
         else WriteObject(run);
     });
 
-    private string? HomeRegionIfDeployed()
-    {
-        var home = Engine.Catalog.Get(WorkflowId).HomeRegion;
-        return Workflow.Aws.AwsConnection.IsAws(home) && Deployments(WorkflowId, home).Count > 0 ? home : null;
-    }
-
-    /// <summary>Records the run locally (owned by the region), writes its definition to the bucket and enqueues its first steps.</summary>
-    private WorkflowRun StartRemote(string region, string argument)
-    {
-        Engine.Catalog.Get(WorkflowId);
-        Workflow.Aws.AwsConnection.CheckRegion(region);
-        var deployment = Deployment(WorkflowId, region);
-        using var aws = OpenRegion(region, deployment.Bucket);
-        var workflow = new Workflow.Distributed.PackageCache(aws.Blobs, PackageCacheFolder).LoadAsync(WorkflowId, deployment.ContentHash, Cancellation).GetAwaiter().GetResult();
-        var run = new WorkflowRun
-        {
-            RunId = System.Guid.NewGuid().ToString("N").Substring(0, 12),
-            WorkflowId = WorkflowId,
-            State = RunState.Queued,
-            ArgumentJson = argument,
-            CreatedAt = System.DateTimeOffset.UtcNow,
-            Owner = region,
-        };
-        Engine.Store.CreateRun(run, System.Linq.Enumerable.ToList(System.Linq.Enumerable.Select(workflow.Definition.Steps, s => s.Name)));
-        try
-        {
-            aws.Coordinator(PackageCacheFolder, Workflow.Engine.RunOwner.NewId()).StartAsync(workflow, run.RunId, argument, region, Cancellation).GetAwaiter().GetResult();
-        }
-        catch (System.Exception e)
-        {
-            // Nothing reached the queue: the run ends Failed here rather than waiting for ever.
-            var error = aws.Connection.Explain(e, $"start run {run.RunId} in {region}");
-            Engine.Store.Apply(new Workflow.Store.StoreChange[] { new Workflow.Store.RunStateChange(run.RunId, System.DateTimeOffset.UtcNow, RunState.Failed, error.Message) });
-            throw error;
-        }
-        return Engine.GetRun(run.RunId);
-    }
-
+    /// <summary>Waits for the run with progress; Ctrl+C while waiting stops the run, as the user would expect of a foreground job.</summary>
     internal WorkflowRun WaitOrStop(string runId)
     {
         try
         {
-            return Wait(Engine.WaitAsync(runId, Cancellation), () => RunProgress(runId));
+            return WaitFor((progress, token) => Engine.WaitAsync(runId, token, progress, Access));
         }
         catch (System.OperationCanceledException)
         {
-            // Ctrl+C while waiting stops the run itself, as the user would expect of a foreground job.
-            return Engine.StopAsync(runId, System.Threading.CancellationToken.None).GetAwaiter().GetResult();
+            // The pipeline is stopping, so the one Wait helper cannot be used (its token is cancelled):
+            // ask the run to stop, without waiting out a region's grace period.
+            try
+            {
+                return Engine.StopAsync(runId, System.Threading.CancellationToken.None, null, Access, System.TimeSpan.Zero).GetAwaiter().GetResult();
+            }
+            catch (WorkflowException)
+            {
+                return Engine.GetRun(runId); // it ended meanwhile, or its region cannot be reached now
+            }
         }
     }
 }

@@ -45,37 +45,29 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
 
     protected override void EndProcessing()
     {
+        using var scripts = new PowerShellExecutor(Concurrency);
         // The bucket this store published to in the region, unless -Bucket or $env:WORKFLOW_AWS_BUCKET says.
-        var known = Deployments(null, Region).Select(d => d.Bucket).Distinct().ToList();
-        using var region = OpenRegion(Region, Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } ? null : known.Count == 1 ? known[0] : null);
+        var access = Access with { Bucket = Bucket ?? (Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } named ? named : null) };
+        var options = new RemoteWorkerOptions
+        {
+            Concurrency = Concurrency,
+            MaxTasks = MaxTasks,
+            Lease = TimeSpan.FromSeconds(LeaseSeconds),
+            WorkFolder = Path.Combine(Engine.Home, "work"),
+        };
+        RegionWorker opened;
         try
         {
-            if (!region.Blobs.ExistsAsync(Workflow.Aws.AwsRegion.OwnerMarker, Cancellation).GetAwaiter().GetResult())
-            {
-                Fail(new WorkflowException("AwsBucketNotDeployed", FailureKind.ObjectNotFound,
-                    $"Bucket '{region.Bucket}' in {region.Connection.QualifiedRegion} holds no Workflow.PowerShell deployment. Publish a workflow there (Publish-Workflow -Region {region.Connection.QualifiedRegion}) or give the bucket it uses with -Bucket.", region.Bucket));
-            }
+            opened = WaitFor(token => Engine.Regions.OpenWorkerAsync(Region, access, WorkflowId, new IStepExecutor[] { scripts, new CommandExecutor() }, options, token));
         }
-        catch (Exception e) when (e is not WorkflowException && e is not PipelineStoppedException)
+        catch (WorkflowException e)
         {
-            Fail(region.Connection.Explain(e, $"find bucket '{region.Bucket}'"));
+            Fail(e);
+            throw;
         }
-        if (WorkflowId != null) region.Queue.WorkflowFilter = WorkflowId;
-        region.Queue.Prefetch = Concurrency; // a receive can bring a task for every lane: fewer SQS requests under load
-        using var scripts = new PowerShellExecutor(Concurrency);
-        var worker = new RemoteWorker(
-            region.Coordinator(PackageCacheFolder, Workflow.Engine.RunOwner.NewId()),
-            region.Queue,
-            new IStepExecutor[] { scripts, new CommandExecutor() },
-            new RemoteWorkerOptions
-            {
-                Region = region.Connection.QualifiedRegion,
-                Concurrency = Concurrency,
-                MaxTasks = MaxTasks,
-                Lease = TimeSpan.FromSeconds(LeaseSeconds),
-                WorkFolder = Path.Combine(Engine.Home, "work"),
-            });
-        WriteVerbose($"Worker {worker.WorkerId} takes tasks of {region.Connection.QualifiedRegion} (bucket {region.Bucket}) with {Concurrency} lanes.");
+        using var region = opened;
+        var worker = region.Worker;
+        WriteVerbose($"Worker {worker.WorkerId} takes tasks of {region.Region} (bucket {region.Bucket}) with {Concurrency} lanes.");
         var events = new BlockingCollection<WorkerEvent>();
         var running = Task.Run(() =>
         {
@@ -104,7 +96,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
                     (e.Handled.State is { } state ? $" {state}" : "") +
                     $" in {e.Elapsed.TotalMilliseconds:0} ms (waited {e.Waited.TotalMilliseconds:0} ms)" +
                     (e.Handled.Reason is { } reason ? $": {reason}" : ""));
-                WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Connection.QualifiedRegion}",
+                WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Region}",
                     $"{handled} tasks handled" + (MaxTasks > 0 ? $" of {MaxTasks}" : ""))
                 { PercentComplete = MaxTasks > 0 ? Math.Min(100, handled * 100 / MaxTasks) : -1 });
             }
@@ -114,8 +106,8 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
             running.Wait();
             throw;
         }
-        var info = running.GetAwaiter().GetResult();
-        WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Connection.QualifiedRegion}", "Stopped") { RecordType = ProgressRecordType.Completed });
+        var info = running.GetAwaiter().GetResult(); // the events ended: the worker has returned
+        WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Region}", "Stopped") { RecordType = ProgressRecordType.Completed });
         WriteObject(info);
     }
 }

@@ -29,39 +29,12 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
             ForItem(() =>
             {
                 var current = Engine.GetRun(id);
-                if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "stop");
-                if (Workflow.Engine.RunOwner.IsRemote(current.Owner))
-                {
-                    if (!ShouldProcess(id, $"Stop run in {current.Owner}")) return;
-                    var stopped = StopRemote(current);
-                    if (PassThru) WriteObject(stopped);
-                    return;
-                }
-                if (!ShouldProcess(id, "Stop run")) return;
-                var run = Wait(Engine.StopAsync(id, Cancellation), () => RunProgress(id));
+                var where = Engine.WhereOf(current);
+                if (!ShouldProcess(id, where == "local" ? "Stop run" : $"Stop run in {where}")) return;
+                var run = WaitFor((progress, token) => Engine.StopAsync(id, token, progress, Access));
+                if (!run.State.IsFinal()) WriteWarning(Workflow.Engine.RunErrors.StopPending(run, Workflow.Distributed.RegionRuns.StopGrace));
                 if (PassThru) WriteObject(run);
             });
-        }
-    }
-
-    /// <summary>Writes the run's halt to its bucket, then waits up to 10 s for its workers to end it.</summary>
-    private WorkflowRun StopRemote(WorkflowRun run)
-    {
-        var deployment = Deployment(run.WorkflowId, run.Owner!);
-        using (var region = OpenRegion(deployment.Region, deployment.Bucket))
-        {
-            region.Coordinator(PackageCacheFolder, "session").StopAsync(run.WorkflowId, run.RunId, Cancellation).GetAwaiter().GetResult();
-        }
-        using var limit = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        limit.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            return WaitRemote(run, limit.Token);
-        }
-        catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
-        {
-            WriteWarning($"Run {run.RunId} is marked stopped in {run.Owner}; its workers cancel its remaining steps as they take them (none has in 10 s: are workers running?). Wait-WorkflowRun shows when it ends.");
-            return Engine.GetRun(run.RunId);
         }
     }
 }

@@ -31,15 +31,7 @@ public sealed class SyncWorkflowLogCommand : AwsCmdlet
             ForItem(() =>
             {
                 WriteProgress(new ProgressRecord(1, "Sync-WorkflowLog", $"{deployment.WorkflowId} in {deployment.Region}") { PercentComplete = index++ * 100 / deployments.Count });
-                using var region = OpenRegion(deployment.Region, deployment.Bucket);
-                try
-                {
-                    WriteObject(Sync(region).SyncAsync(deployment.WorkflowId, deployment.Region, null, Cancellation).GetAwaiter().GetResult());
-                }
-                catch (System.Exception e) when (e is not Workflow.Model.WorkflowException && e is not PipelineStoppedException)
-                {
-                    throw region.Connection.Explain(e, $"read the runs of {deployment.WorkflowId} in s3://{region.Bucket}/runs/");
-                }
+                WriteObject(WaitFor(token => Engine.Regions.SyncAsync(deployment, Access, null, token)));
             });
         }
     }

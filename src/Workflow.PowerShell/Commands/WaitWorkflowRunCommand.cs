@@ -32,10 +32,7 @@ public sealed class WaitWorkflowRunCommand : AwsCmdlet
                 if (Timeout > 0) limit.CancelAfter(TimeSpan.FromSeconds(Timeout));
                 try
                 {
-                    var run = Engine.GetRun(id);
-                    WriteWaitedRun(Workflow.Engine.RunOwner.IsRemote(run.Owner) && !run.State.IsFinal()
-                        ? WaitRemote(run, limit.Token)
-                        : Wait(Engine.WaitAsync(id, limit.Token), () => RunProgress(id)));
+                    WriteWaitedRun(WaitFor((progress, _) => Engine.WaitAsync(id, limit.Token, progress, Access)));
                 }
                 catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
                 {

@@ -66,33 +66,57 @@ public abstract class WorkflowCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// Waits on Core's task from the pipeline thread, writing progress every 200 ms; Ctrl+C cancels.
-    /// Progress and errors are written here only: a cmdlet may not write from other threads.
+    /// The one way a cmdlet waits on Core: the call runs on the pool with the cmdlet's cancellation
+    /// (Ctrl+C, Stop-Job) while this, the pipeline thread, writes the progress it reports every
+    /// 200 ms. Progress and errors are written here only: a cmdlet may not write from other threads.
     /// </summary>
-    protected T Wait<T>(Task<T> task, Func<ProgressRecord?>? progress = null)
+    protected T WaitFor<T>(Func<IProgress<RunProgress>, CancellationToken, Task<T>> call)
     {
+        var progress = new LatestProgress();
+        var task = Task.Run(() => call(progress, Cancellation));
         while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(200))
         {
-            if (progress?.Invoke() is { } record) WriteProgress(record);
+            if (progress.Take() is { } record) WriteProgress(ToProgressRecord(record));
         }
-        if (progress?.Invoke() is { } last)
+        if (progress.Last is { } last)
         {
-            last.RecordType = ProgressRecordType.Completed;
-            WriteProgress(last);
+            var done = ToProgressRecord(last);
+            done.RecordType = ProgressRecordType.Completed;
+            WriteProgress(done);
         }
         return task.GetAwaiter().GetResult(); // rethrows the task's own exception, not an AggregateException
     }
 
-    /// <summary>Progress of a run: steps final out of all steps.</summary>
-    protected ProgressRecord RunProgress(string runId, int activityId = 1)
+    /// <summary>Waits on a Core call that reports no progress (see the overload).</summary>
+    protected T WaitFor<T>(Func<CancellationToken, Task<T>> call) => WaitFor((_, token) => call(token));
+
+    /// <summary>Waits on a Core call that returns nothing (see the overload).</summary>
+    protected void WaitFor(Func<CancellationToken, Task> call) => WaitFor<bool>(async (_, token) =>
     {
-        var run = Engine.GetRun(runId);
-        var done = 0;
-        foreach (var step in run.Steps) if (step.State.IsFinal()) done++;
-        var total = Math.Max(1, run.Steps.Count);
-        return new ProgressRecord(activityId, $"Run {run.RunId} of {run.WorkflowId}", $"{run.State}: {done} of {run.Steps.Count} steps done")
+        await call(token).ConfigureAwait(false);
+        return true;
+    });
+
+    private static ProgressRecord ToProgressRecord(RunProgress progress) =>
+        new(1, $"Run {progress.RunId} of {progress.WorkflowId}" + (progress.Where == "local" ? "" : $" in {progress.Where}"),
+            $"{progress.State}: {progress.Done} of {progress.Total} steps done")
         {
-            PercentComplete = done * 100 / total,
+            PercentComplete = progress.PercentComplete,
         };
+
+    /// <summary>Keeps the latest progress a Core call reported, for the pipeline thread to write.</summary>
+    private sealed class LatestProgress : IProgress<RunProgress>
+    {
+        private RunProgress? pending;
+
+        public RunProgress? Last { get; private set; }
+
+        public void Report(RunProgress value)
+        {
+            Last = value;
+            Volatile.Write(ref pending, value);
+        }
+
+        public RunProgress? Take() => Interlocked.Exchange(ref pending, null);
     }
 }

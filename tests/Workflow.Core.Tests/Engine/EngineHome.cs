@@ -43,10 +43,13 @@ internal sealed class EngineHome : IDisposable
 
     public WorkflowEngine Open(EngineOptions options, params IStepExecutor[] executors)
     {
-        var engine = WorkflowEngine.Open(Home, executors.Append(new CommandExecutor(Scratch)), options);
+        var engine = WorkflowEngine.Open(EnginePorts.ForHome(Home, executors.Append(new CommandExecutor(Scratch)).ToList()), options);
         engines.Add(engine);
         return engine;
     }
+
+    /// <summary>An engine composed elsewhere, disposed with the home.</summary>
+    public void Track(WorkflowEngine engine) => engines.Add(engine);
 
     /// <summary>Writes a workflow folder (workflow.yml plus an empty file for every run: script) and returns it.</summary>
     public string WriteWorkflow(string yaml)

@@ -61,7 +61,7 @@ public sealed class SecretTests : IDisposable
         var executor = new ScriptedExecutor()
             .On("leak", (i, _) => Task.FromResult($$"""{"token": "{{i.Environment[name]}}", "big": "{{new string('x', 300_000)}}"}"""));
         // Opened here, not through the home, so the test can close it and look at the files again.
-        var engine = WorkflowEngine.Open(home.Home, new IStepExecutor[] { executor }, EngineHome.Options);
+        var engine = WorkflowEngine.Open(EnginePorts.ForHome(home.Home, new IStepExecutor[] { executor }), EngineHome.Options);
         WorkflowRun run;
         try
         {

@@ -81,14 +81,15 @@ public sealed class StopTests : IDisposable
     }
 
     [Fact]
-    public async Task Stopping_a_finished_run_returns_it_unchanged()
+    public async Task Stopping_a_finished_run_is_WorkflowRunAlreadyFinished_and_leaves_it_unchanged()
     {
         var engine = home.Open(new ScriptedExecutor());
         var run = await home.RunAsync(engine, Chain);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var stopped = await engine.StopAsync(run.RunId, timeout.Token);
+        var error = await Assert.ThrowsAsync<WorkflowException>(() => engine.StopAsync(run.RunId, timeout.Token));
 
-        Assert.Equal(RunState.Succeeded, stopped.State);
+        Assert.Equal("WorkflowRunAlreadyFinished", error.ErrorId);
+        Assert.Equal(RunState.Succeeded, engine.GetRun(run.RunId).State);
     }
 }

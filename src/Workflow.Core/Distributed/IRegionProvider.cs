@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Workflow.Blobs;
+using Workflow.Model;
+using Workflow.Queue;
+using Workflow.Store;
+
+namespace Workflow.Distributed;
+
+/// <summary>How to reach a region, as the caller gives it (-ProfileName, -EndpointUrl, -Bucket); null parts: the defaults.</summary>
+public sealed record RegionAccess(string? ProfileName = null, string? EndpointUrl = null, string? Bucket = null)
+{
+    public static RegionAccess Default { get; } = new();
+}
+
+/// <summary>A workflow's deployment to a region as the run store records it: where its package and run state are.</summary>
+public sealed record RegionDeployment(string WorkflowId, string Region, string Bucket, string ContentHash, DateTimeOffset PublishedAt);
+
+/// <summary>
+/// The regions an engine can carry runs on in beyond its own session, and how to reach them: a
+/// port, so Core routes runs without knowing AWS (Workflow.Aws implements it; tests use folders).
+/// </summary>
+public interface IRegionProvider
+{
+    /// <summary>Whether the name is one of this provider's regions (aws:us-east-1); "local" never is.</summary>
+    bool Serves(string region);
+
+    /// <summary>The region's name as deployments record it (aws:us-east-1); an unknown region is a WorkflowException.</summary>
+    string Normalize(string region);
+
+    /// <summary>Reads a deployment record this provider wrote (<see cref="IRegionConnection.DeployAsync"/>).</summary>
+    RegionDeployment ReadDeployment(DeploymentRecord record);
+
+    /// <summary>
+    /// A connection to the region's bucket (<paramref name="bucket"/> unless the access names one,
+    /// else the region's default) and queues; bad credentials or endpoints are WorkflowExceptions.
+    /// </summary>
+    IRegionConnection Connect(string region, string? bucket, RegionAccess access);
+}
+
+/// <summary>One connection to a region: its bucket and task queue, and what publishing, removing and redriving do there.</summary>
+public interface IRegionConnection : IDisposable
+{
+    string Region { get; }
+    string Bucket { get; }
+    IBlobStore Blobs { get; }
+    ITaskQueue Queue { get; }
+
+    /// <summary>A failed call (network, credentials, the service) as a WorkflowException that names what was being done.</summary>
+    WorkflowException Explain(Exception e, string doing);
+
+    /// <summary>Publishes the workflow here: package, queues, the deployment record (returned, for the run store) and a line saying what changed.</summary>
+    Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken);
+
+    /// <summary>What removing the workflow from the region deletes, in the order it goes (for -WhatIf).</summary>
+    Task<IReadOnlyList<string>> RemovalPlanAsync(string workflowId, CancellationToken cancellationToken);
+
+    Task RemoveAsync(string workflowId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string workflowId, CancellationToken cancellationToken);
+
+    /// <summary>Sends the chosen dead letters back to the workflow's task queue; returns those sent.</summary>
+    Task<IReadOnlyList<DeadLetter>> RestoreDeadLettersAsync(string workflowId, Func<DeadLetter, bool> choose, CancellationToken cancellationToken);
+
+    /// <summary>Refuses (AwsBucketNotDeployed or the like) a bucket that holds no deployment of this module.</summary>
+    Task EnsureDeployedAsync(CancellationToken cancellationToken);
+
+    /// <summary>The queue a worker leases from: only these workflows' tasks (all when null), up to <paramref name="prefetch"/> a receive.</summary>
+    ITaskQueue WorkerQueue(IReadOnlyCollection<string>? workflowIds, int prefetch);
+}
+
+/// <summary>No regions: every run is carried on in this session.</summary>
+public sealed class NoRegions : IRegionProvider
+{
+    public static NoRegions Instance { get; } = new();
+
+    public bool Serves(string region) => false;
+
+    public string Normalize(string region) => throw Unsupported(region);
+
+    public RegionDeployment ReadDeployment(DeploymentRecord record) => throw Unsupported(record.Region);
+
+    public IRegionConnection Connect(string region, string? bucket, RegionAccess access) => throw Unsupported(region);
+
+    private static WorkflowException Unsupported(string region) =>
+        new("WorkflowRegionUnsupported", FailureKind.InvalidArgument,
+            $"Region '{region}' cannot be reached from this engine: only 'local' runs here. Give -Region local, or a region the module supports (aws:<region>).", region);
+}

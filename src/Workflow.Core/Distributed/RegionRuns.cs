@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Workflow.Engine;
+using Workflow.Model;
+using Workflow.Store;
+
+namespace Workflow.Distributed;
+
+/// <summary>
+/// Runs carried on by a region's workers, as the session sees them: started, waited on, stopped and
+/// synced through the region port, and recorded in the session's run store (owned by the region),
+/// so Get-WorkflowRun and Receive-WorkflowRun read them as they read local runs.
+/// </summary>
+public sealed class RegionRuns
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private readonly IRunStore store;
+    private readonly string cacheFolder;
+
+    internal RegionRuns(IRunStore store, IRegionProvider regions, string cacheFolder)
+    {
+        this.store = store;
+        Provider = regions;
+        this.cacheFolder = cacheFolder;
+    }
+
+    public IRegionProvider Provider { get; }
+
+    /// <summary>The stop of a region's run waits this long for its workers to end it.</summary>
+    public static TimeSpan StopGrace { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The workflow's deployments recorded in this store (all workflows' when null), optionally in one region.</summary>
+    public IReadOnlyList<RegionDeployment> Deployments(string? workflowId, string? region = null)
+    {
+        var name = region == null ? null : Provider.Normalize(region);
+        return store.GetDeployments(workflowId)
+            .Where(d => Provider.Serves(d.Region) && (name == null || string.Equals(d.Region, name, StringComparison.OrdinalIgnoreCase)))
+            .Select(Provider.ReadDeployment)
+            .ToList();
+    }
+
+    /// <summary>The workflow's deployment in the region; WorkflowNotDeployed when this store has none.</summary>
+    public RegionDeployment Deployment(string workflowId, string region) =>
+        Deployments(workflowId, region).FirstOrDefault() ?? throw NotDeployed(workflowId, Provider.Normalize(region));
+
+    public static WorkflowException NotDeployed(string workflowId, string? region) =>
+        new("WorkflowNotDeployed", FailureKind.ObjectNotFound, region == null
+            ? $"Workflow '{workflowId}' is not deployed to any AWS region in this store. Publish it to one first: Publish-Workflow <folder> -Region aws:<region>."
+            : $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
+
+    /// <summary>Publishes the workflow to the region and records the deployment here; returns it with a line saying what changed.</summary>
+    public async Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, int maxReceiveCount, CancellationToken cancellationToken)
+    {
+        using var connection = Provider.Connect(region, null, access);
+        var (record, summary) = await connection.DeployAsync(definition, folder, contentHash, maxReceiveCount, cancellationToken).ConfigureAwait(false);
+        store.SaveDeployment(record);
+        return (Provider.ReadDeployment(record), summary);
+    }
+
+    /// <summary>What removing the workflow from the deployment's region deletes (for -WhatIf).</summary>
+    public async Task<IReadOnlyList<string>> RemovalPlanAsync(RegionDeployment deployment, RegionAccess access, CancellationToken cancellationToken)
+    {
+        using var connection = Connect(deployment, access);
+        return await connection.RemovalPlanAsync(deployment.WorkflowId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Tears the workflow down in the deployment's region, then forgets the deployment here.</summary>
+    public async Task RemoveAsync(RegionDeployment deployment, RegionAccess access, CancellationToken cancellationToken)
+    {
+        using (var connection = Connect(deployment, access))
+        {
+            await connection.RemoveAsync(deployment.WorkflowId, cancellationToken).ConfigureAwait(false);
+        }
+        store.RemoveDeployment(deployment.WorkflowId, deployment.Region);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(RegionDeployment deployment, RegionAccess access, CancellationToken cancellationToken)
+    {
+        using var connection = Connect(deployment, access);
+        return await connection.GetDeadLettersAsync(deployment.WorkflowId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> RestoreDeadLettersAsync(RegionDeployment deployment, RegionAccess access, Func<DeadLetter, bool> choose, CancellationToken cancellationToken)
+    {
+        using var connection = Connect(deployment, access);
+        return await connection.RestoreDeadLettersAsync(deployment.WorkflowId, choose, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies the state and logs of the deployment's runs (or these runs) into the store; only what is new is fetched.</summary>
+    public async Task<SyncSummary> SyncAsync(RegionDeployment deployment, RegionAccess access, IEnumerable<string>? runIds, CancellationToken cancellationToken)
+    {
+        using var connection = Connect(deployment, access);
+        return await SyncAsync(connection, deployment, runIds, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a run in the region: recorded here first (Queued, owned by the region), then its
+    /// definition written to the bucket and its first steps enqueued. When that fails nothing
+    /// reached the queue, so the run ends Failed here rather than waiting for ever.
+    /// </summary>
+    internal async Task<WorkflowRun> StartAsync(string workflowId, string argumentJson, string region, RegionAccess access, CancellationToken cancellationToken)
+    {
+        var deployment = Deployment(workflowId, region);
+        using var connection = Connect(deployment, access);
+        var workflow = await Explained(connection, $"read the package of {workflowId} in s3://{connection.Bucket}/packages/",
+            () => new PackageCache(connection.Blobs, cacheFolder).LoadAsync(workflowId, deployment.ContentHash, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var run = new WorkflowRun
+        {
+            RunId = Guid.NewGuid().ToString("N").Substring(0, 12),
+            WorkflowId = workflowId,
+            State = RunState.Queued,
+            ArgumentJson = argumentJson,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Owner = deployment.Region,
+        };
+        store.CreateRun(run, workflow.Definition.Steps.Select(s => s.Name).ToList());
+        try
+        {
+            await Coordinator(connection).StartAsync(workflow, run.RunId, argumentJson, deployment.Region, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            var error = connection.Explain(e, $"start run {run.RunId} in {deployment.Region}");
+            store.Apply(new StoreChange[] { new RunStateChange(run.RunId, DateTimeOffset.UtcNow, RunState.Failed, error.Message) });
+            throw error;
+        }
+        return store.GetRun(run.RunId)!;
+    }
+
+    /// <summary>
+    /// Waits for a region's run to end: polls its end in the bucket, reporting how many steps are
+    /// done (one LIST a second at most), then syncs it into the store and returns it as stored.
+    /// </summary>
+    internal async Task<WorkflowRun> WaitAsync(WorkflowRun run, RegionAccess access, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    {
+        var deployment = Deployment(run.WorkflowId, run.Owner!);
+        using var connection = Connect(deployment, access);
+        var keys = new RemoteRunKeys(run.WorkflowId, run.RunId);
+        var coordinator = Coordinator(connection);
+        var counted = DateTime.MinValue;
+        await Explained(connection, $"follow run {run.RunId} in s3://{connection.Bucket}/{keys.Prefix}", async () =>
+        {
+            while (await coordinator.GetEndAsync(run.WorkflowId, run.RunId, cancellationToken).ConfigureAwait(false) == null)
+            {
+                if (progress != null && DateTime.UtcNow - counted > TimeSpan.FromSeconds(1))
+                {
+                    var done = (await connection.Blobs.ListAsync(keys.StepsPrefix, cancellationToken).ConfigureAwait(false)).Count;
+                    progress.Report(new RunProgress(run.RunId, run.WorkflowId, deployment.Region, RunState.Running, done, run.Steps.Count));
+                    counted = DateTime.UtcNow;
+                }
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+        await SyncAsync(connection, deployment, new[] { run.RunId }, cancellationToken).ConfigureAwait(false);
+        return store.GetRun(run.RunId)!;
+    }
+
+    /// <summary>
+    /// Writes the run's halt to its bucket (its workers start none of its remaining steps; steps
+    /// running there finish), then waits up to <paramref name="grace"/> for them to end it. Past
+    /// that the run is returned as it is, still going: <see cref="RunErrors.StopPending"/> says so.
+    /// </summary>
+    internal async Task<WorkflowRun> StopAsync(WorkflowRun run, RegionAccess access, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var deployment = Deployment(run.WorkflowId, run.Owner!);
+        using (var connection = Connect(deployment, access))
+        {
+            await Explained(connection, $"stop run {run.RunId} in {deployment.Region}", async () =>
+            {
+                await Coordinator(connection).StopAsync(run.WorkflowId, run.RunId, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(grace);
+        try
+        {
+            return await WaitAsync(run, access, null, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return store.GetRun(run.RunId)!;
+        }
+    }
+
+    /// <summary>
+    /// A worker for the region's tasks, connected and checked (the bucket must hold this module's
+    /// deployments): the bucket this store published to there, unless the access names one.
+    /// </summary>
+    public async Task<RegionWorker> OpenWorkerAsync(string region, RegionAccess access, IReadOnlyCollection<string>? workflowIds, IEnumerable<Executors.IStepExecutor> executors, RemoteWorkerOptions options, CancellationToken cancellationToken)
+    {
+        var name = Provider.Normalize(region);
+        var known = Deployments(null, name).Select(d => d.Bucket).Distinct().ToList();
+        var connection = Provider.Connect(name, known.Count == 1 ? known[0] : null, access);
+        try
+        {
+            await Explained(connection, $"find bucket '{connection.Bucket}'", async () =>
+            {
+                await connection.EnsureDeployedAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+            var queue = connection.WorkerQueue(workflowIds, options.Concurrency);
+            var worker = new RemoteWorker(Coordinator(connection, RunOwner.NewId()), queue, executors, options with { Region = connection.Region });
+            return new RegionWorker(connection, worker);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private IRegionConnection Connect(RegionDeployment deployment, RegionAccess access) =>
+        Provider.Connect(deployment.Region, deployment.Bucket, access);
+
+    private RemoteRunCoordinator Coordinator(IRegionConnection connection, string worker = "session") =>
+        new(connection.Blobs, _ => connection.Queue, new PackageCache(connection.Blobs, cacheFolder), worker);
+
+    private async Task<SyncSummary> SyncAsync(IRegionConnection connection, RegionDeployment deployment, IEnumerable<string>? runIds, CancellationToken cancellationToken) =>
+        await Explained(connection, $"read the runs of {deployment.WorkflowId} in s3://{connection.Bucket}/runs/",
+            () => new RemoteRunSync(connection.Blobs, store, new PackageCache(connection.Blobs, cacheFolder)).SyncAsync(deployment.WorkflowId, deployment.Region, runIds, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A provider's failure as the connection explains it; ours and a cancellation the caller asked for pass as they are.</summary>
+    private static async Task<T> Explained<T>(IRegionConnection connection, string doing, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not WorkflowException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw connection.Explain(e, doing);
+        }
+    }
+}
+
+/// <summary>A connected worker of a region; disposing it closes the connection (pending deletes are flushed).</summary>
+public sealed class RegionWorker : IDisposable
+{
+    private readonly IRegionConnection connection;
+
+    internal RegionWorker(IRegionConnection connection, RemoteWorker worker)
+    {
+        this.connection = connection;
+        Worker = worker;
+    }
+
+    public RemoteWorker Worker { get; }
+    public string Region => connection.Region;
+    public string Bucket => connection.Bucket;
+
+    public void Dispose() => connection.Dispose();
+}

@@ -1,0 +1,9 @@
+using Workflow.Model;
+
+namespace Workflow.Engine;
+
+/// <summary>How far a run is, as a wait reports it: steps final out of all, and where the run is carried on.</summary>
+public sealed record RunProgress(string RunId, string WorkflowId, string Where, RunState State, int Done, int Total)
+{
+    public int PercentComplete => Total <= 0 ? 0 : System.Math.Min(100, Done * 100 / Total);
+}
