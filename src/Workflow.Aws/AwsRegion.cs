@@ -98,7 +98,7 @@ public sealed class AwsRegion : IDisposable
     }
 
     private WorkflowException NotOurs(string what) =>
-        new("AwsBucketNotOurs", FailureKind.ResourceExists,
+        new(WorkflowErrors.AwsBucketNotOurs,
             $"{what} Give another bucket with -Bucket or $env:WORKFLOW_AWS_BUCKET; nothing was written to it.", Bucket);
 
     /// <summary>
@@ -158,7 +158,7 @@ public sealed class AwsRegion : IDisposable
         var tags = (await Sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = existing }, cancellationToken).ConfigureAwait(false)).Tags;
         if (tags == null || !tags.TryGetValue(OwnerTag, out var owner) || owner != workflowId)
         {
-            throw new WorkflowException("AwsQueueNotOurs", FailureKind.ResourceExists,
+            throw new WorkflowException(WorkflowErrors.AwsQueueNotOurs,
                 $"SQS queue '{name}' in {Connection.QualifiedRegion} exists but was not created by Workflow.PowerShell for '{workflowId}' (no '{OwnerTag}' tag). Delete or rename that queue; nothing was changed.", existing);
         }
         await Sqs.SetQueueAttributesAsync(existing, attributes, cancellationToken).ConfigureAwait(false);

@@ -73,7 +73,7 @@ public abstract class AwsCmdlet : WorkflowCmdlet
         Deployments(workflowId, region).FirstOrDefault() ?? throw NotDeployed(workflowId, region);
 
     private static WorkflowException NotDeployed(string workflowId, string? region) =>
-        new("WorkflowNotDeployed", FailureKind.ObjectNotFound, region == null
+        new(WorkflowErrors.WorkflowNotDeployed, region == null
             ? $"Workflow '{workflowId}' is not deployed to any AWS region in this store. Publish it to one first: Publish-Workflow <folder> -Region aws:<region>."
             : $"Workflow '{workflowId}' is not deployed to {Qualified(region)} in this store. Publish it there first: Publish-Workflow <folder> -Region {Qualified(region)}.", workflowId);
 

@@ -52,7 +52,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         {
             if (!region.Blobs.ExistsAsync(Workflow.Aws.AwsRegion.OwnerMarker, Cancellation).GetAwaiter().GetResult())
             {
-                Fail(new WorkflowException("AwsBucketNotDeployed", FailureKind.ObjectNotFound,
+                Fail(new WorkflowException(WorkflowErrors.AwsBucketNotDeployed,
                     $"Bucket '{region.Bucket}' in {region.Connection.QualifiedRegion} holds no Workflow.PowerShell deployment. Publish a workflow there (Publish-Workflow -Region {region.Connection.QualifiedRegion}) or give the bucket it uses with -Bucket.", region.Bucket));
             }
         }
