@@ -46,7 +46,7 @@ public sealed class AwsConnection
         endpointUrl ??= Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
         if (endpointUrl != null && !Uri.TryCreate(endpointUrl, UriKind.Absolute, out _))
         {
-            throw new WorkflowException("AwsEndpointInvalid", FailureKind.InvalidArgument,
+            throw new WorkflowException(WorkflowErrors.AwsEndpointInvalid,
                 $"Endpoint '{endpointUrl}' is not an absolute URL. Give one like http://127.0.0.1:4566.", endpointUrl);
         }
         return new AwsConnection(name, profileName, endpointUrl, ResolveCredentials(profileName));
@@ -59,7 +59,7 @@ public sealed class AwsConnection
         if (!RegionEndpoint.EnumerableAllRegions.Any(r => string.Equals(r.SystemName, name, StringComparison.Ordinal)))
         {
             var known = string.Join(", ", RegionEndpoint.EnumerableAllRegions.Select(r => Prefix + r.SystemName).Where(r => r.Contains("-1")).Take(8));
-            throw new WorkflowException("AwsRegionUnknown", FailureKind.InvalidArgument,
+            throw new WorkflowException(WorkflowErrors.AwsRegionUnknown,
                 $"'{region}' is not an AWS region. Write it as aws:<region>, for example {known}.", region);
         }
         return name;
@@ -73,7 +73,7 @@ public sealed class AwsConnection
             {
                 return credentials;
             }
-            throw new WorkflowException("AwsProfileNotFound", FailureKind.ObjectNotFound,
+            throw new WorkflowException(WorkflowErrors.AwsProfileNotFound,
                 $"AWS profile '{profileName}' was not found in the shared credentials or config file. Create it with 'aws configure --profile {profileName}' or Set-AWSCredential, or leave out -ProfileName.", profileName);
         }
         try
@@ -82,7 +82,7 @@ public sealed class AwsConnection
         }
         catch (AmazonClientException e)
         {
-            throw new WorkflowException("AwsCredentialsMissing", FailureKind.PermissionDenied,
+            throw new WorkflowException(WorkflowErrors.AwsCredentialsMissing,
                 "No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give -ProfileName, or run where an instance or container role applies. (" + e.Message + ")", null, e);
         }
     }
@@ -128,17 +128,17 @@ public sealed class AwsConnection
         {
             WorkflowException w => w,
             HttpRequestException or System.Net.Sockets.SocketException or TimeoutException =>
-                new WorkflowException("AwsEndpointUnreachable", FailureKind.ConnectionError,
+                new WorkflowException(WorkflowErrors.AwsEndpointUnreachable,
                     $"Cannot reach {endpoint} to {what}: {Innermost(e).Message.TrimEnd('.')}. Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
             AmazonServiceException { StatusCode: System.Net.HttpStatusCode.Forbidden } s =>
-                new WorkflowException("AwsAccessDenied", FailureKind.PermissionDenied,
+                new WorkflowException(WorkflowErrors.AwsAccessDenied,
                     $"AWS refused to {what} ({s.ErrorCode}): {s.Message} Check the credentials' permissions.", null, e),
             AmazonServiceException s =>
-                new WorkflowException("AwsCallFailed", FailureKind.InvalidOperation, $"AWS could not {what} ({s.ErrorCode}): {s.Message}", null, e),
+                new WorkflowException(WorkflowErrors.AwsCallFailed, $"AWS could not {what} ({s.ErrorCode}): {s.Message}", null, e),
             AmazonClientException when Innermost(e) is HttpRequestException or System.Net.Sockets.SocketException =>
-                new WorkflowException("AwsEndpointUnreachable", FailureKind.ConnectionError,
+                new WorkflowException(WorkflowErrors.AwsEndpointUnreachable,
                     $"Cannot reach {endpoint} to {what}: {Innermost(e).Message.TrimEnd('.')}. Check -EndpointUrl or AWS_ENDPOINT_URL and the network.", EndpointUrl, e),
-            _ => new WorkflowException("AwsCallFailed", FailureKind.InvalidOperation, $"Could not {what}: {e.Message}", null, e),
+            _ => new WorkflowException(WorkflowErrors.AwsCallFailed, $"Could not {what}: {e.Message}", null, e),
         };
     }
 

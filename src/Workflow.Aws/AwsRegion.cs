@@ -70,7 +70,7 @@ public sealed class AwsRegion : IRegionConnection
     {
         if (!await Blobs.ExistsAsync(OwnerMarker, cancellationToken).ConfigureAwait(false))
         {
-            throw new WorkflowException("AwsBucketNotDeployed", FailureKind.ObjectNotFound,
+            throw new WorkflowException(WorkflowErrors.AwsBucketNotDeployed,
                 $"Bucket '{Bucket}' in {Region} holds no Workflow.PowerShell deployment. Publish a workflow there (Publish-Workflow -Region {Region}) or give the bucket it uses with -Bucket.", Bucket);
         }
     }
@@ -135,7 +135,7 @@ public sealed class AwsRegion : IRegionConnection
     }
 
     private WorkflowException NotOurs(string what) =>
-        new("AwsBucketNotOurs", FailureKind.ResourceExists,
+        new(WorkflowErrors.AwsBucketNotOurs,
             $"{what} Give another bucket with -Bucket or $env:WORKFLOW_AWS_BUCKET; nothing was written to it.", Bucket);
 
     /// <summary>
@@ -195,7 +195,7 @@ public sealed class AwsRegion : IRegionConnection
         var tags = (await Sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = existing }, cancellationToken).ConfigureAwait(false)).Tags;
         if (tags == null || !tags.TryGetValue(OwnerTag, out var owner) || owner != workflowId)
         {
-            throw new WorkflowException("AwsQueueNotOurs", FailureKind.ResourceExists,
+            throw new WorkflowException(WorkflowErrors.AwsQueueNotOurs,
                 $"SQS queue '{name}' in {Connection.QualifiedRegion} exists but was not created by Workflow.PowerShell for '{workflowId}' (no '{OwnerTag}' tag). Delete or rename that queue; nothing was changed.", existing);
         }
         await Sqs.SetQueueAttributesAsync(existing, attributes, cancellationToken).ConfigureAwait(false);

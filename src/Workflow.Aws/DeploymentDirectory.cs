@@ -61,7 +61,7 @@ public sealed class DeploymentDirectory
         if (found != null) return found;
         Invalidate();
         return (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.WorkflowId == workflowId)
-            ?? throw new WorkflowException("WorkflowNotDeployed", FailureKind.ObjectNotFound,
+            ?? throw new WorkflowException(WorkflowErrors.WorkflowNotDeployed,
                 $"Workflow '{workflowId}' is not deployed in bucket '{blobs.Bucket}'. Publish it with Publish-Workflow -Region.", workflowId);
     }
 

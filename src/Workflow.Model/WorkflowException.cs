@@ -23,19 +23,23 @@ public enum FailureKind
     NotImplemented,
 }
 
-/// <summary>A failure a user can cause or meet, with a stable ErrorId and a message naming the thing and the fix.</summary>
+/// <summary>
+/// A failure a user can cause or meet, with a stable ErrorId and a message naming the thing and the fix.
+/// The id and its kind come from <see cref="WorkflowErrors"/>, so no id is made up where it is raised.
+/// </summary>
 public class WorkflowException : Exception
 {
-    public WorkflowException(string errorId, FailureKind kind, string message, object? target = null, Exception? inner = null)
+    public WorkflowException(ErrorId error, string message, object? target = null, Exception? inner = null)
         : base(message, inner)
     {
-        ErrorId = errorId;
-        Kind = kind;
+        Error = error ?? throw new ArgumentNullException(nameof(error));
         Target = target;
     }
 
-    public string ErrorId { get; }
-    public FailureKind Kind { get; }
+    /// <summary>The catalog entry: id and kind.</summary>
+    public ErrorId Error { get; }
+    public string ErrorId => Error.Id;
+    public FailureKind Kind => Error.Kind;
     /// <summary>The object the failure is about (an id, a path), for the ErrorRecord's TargetObject.</summary>
     public object? Target { get; }
 }

@@ -32,7 +32,7 @@ internal static class ModuleState
                 if (ended)
                 {
                     // An engine opened now would resume the runs just let go, in a process about to end.
-                    throw new WorkflowException("WorkflowSessionEnded", FailureKind.InvalidOperation,
+                    throw new WorkflowException(WorkflowErrors.WorkflowSessionEnded,
                         "This PowerShell session is ending; its workflow runs were interrupted and the next session resumes them.");
                 }
                 var options = new EngineOptions();

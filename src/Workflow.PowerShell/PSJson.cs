@@ -233,6 +233,6 @@ public static class PSJson
     }
 
     private static WorkflowException NotSerializable(string path, string why) =>
-        new("WorkflowValueNotSerializable", FailureKind.InvalidArgument,
+        new(WorkflowErrors.WorkflowValueNotSerializable,
             (path.Length == 0 ? "The value" : $"The value's '{path}'") + $" cannot be turned into JSON: {why}.");
 }

@@ -85,6 +85,6 @@ public sealed class NoRegions : IRegionProvider
     public IRegionConnection Connect(string region, string? bucket, RegionAccess access) => throw Unsupported(region);
 
     private static WorkflowException Unsupported(string region) =>
-        new("WorkflowRegionUnsupported", FailureKind.InvalidArgument,
+        new(WorkflowErrors.WorkflowRegionUnsupported,
             $"Region '{region}' cannot be reached from this engine: only 'local' runs here. Give -Region local, or a region the module supports (aws:<region>).", region);
 }

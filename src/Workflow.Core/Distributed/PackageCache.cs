@@ -40,7 +40,7 @@ public sealed class PackageCache
             var keys = await blobs.ListAsync(prefix, cancellationToken).ConfigureAwait(false);
             if (keys.Count == 0)
             {
-                throw new WorkflowException("WorkflowPackageMissing", FailureKind.ObjectNotFound,
+                throw new WorkflowException(WorkflowErrors.WorkflowPackageMissing,
                     $"The package of workflow '{workflowId}' ({contentHash}) is not in the blob store under '{prefix}'. Publish the workflow to this region again.", workflowId);
             }
             var staging = folder + "." + Guid.NewGuid().ToString("N").Substring(0, 8);

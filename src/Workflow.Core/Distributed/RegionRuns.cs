@@ -47,7 +47,7 @@ public sealed class RegionRuns
         Deployments(workflowId, region).FirstOrDefault() ?? throw NotDeployed(workflowId, Provider.Normalize(region));
 
     public static WorkflowException NotDeployed(string workflowId, string? region) =>
-        new("WorkflowNotDeployed", FailureKind.ObjectNotFound, region == null
+        new(WorkflowErrors.WorkflowNotDeployed, region == null
             ? $"Workflow '{workflowId}' is not deployed to any AWS region in this store. Publish it to one first: Publish-Workflow <folder> -Region aws:<region>."
             : $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
 

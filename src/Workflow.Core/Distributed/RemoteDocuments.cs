@@ -95,7 +95,7 @@ internal static class RemoteJson
         }
         catch (JsonException e)
         {
-            throw new WorkflowException("RemoteStateCorrupt", FailureKind.InvalidData,
+            throw new WorkflowException(WorkflowErrors.RemoteStateCorrupt,
                 $"The run state object '{key}' is not valid ({e.Message}); it was changed outside the module. Start the run again.", key);
         }
     }

@@ -54,7 +54,7 @@ public sealed class RemoteRunCoordinator
         var keys = new RemoteRunKeys(document.WorkflowId, runId);
         if (!await blobs.PutIfAbsentAsync(keys.Run, RemoteJson.Bytes(document), cancellationToken).ConfigureAwait(false))
         {
-            throw new WorkflowException("WorkflowRunExists", FailureKind.ResourceExists,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunExists,
                 $"Run '{runId}' of workflow '{document.WorkflowId}' already exists under '{keys.Prefix}'. Start a new run.", runId);
         }
         var run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(document.WorkflowId), created: true);
@@ -294,7 +294,7 @@ public sealed class RemoteRunCoordinator
                 return null;
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
-                ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
+                ?? throw new WorkflowException(WorkflowErrors.ForeachNotArray,
                     $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
             if (items.Count == 0)
             {

@@ -114,7 +114,7 @@ internal sealed class AttemptRunner
     {
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
-            throw new StepFailedException("StepKindNotSupported",
+            throw new StepFailedException(WorkflowErrors.StepKindNotSupported,
                 $"It is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
         }
         var context = new StepContext(task.RunId, task.WorkflowId, task.Step, task.Item, attempt, task.Region, artifacts);

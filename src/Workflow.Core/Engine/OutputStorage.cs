@@ -45,7 +45,7 @@ internal sealed class OutputStorage
         }
         var reference = JsonSerializer.Deserialize<BlobReference>(stored)!;
         var content = await blobs.GetAsync(reference.Key).ConfigureAwait(false)
-            ?? throw new WorkflowException("WorkflowOutputMissing", FailureKind.ReadError,
+            ?? throw new WorkflowException(WorkflowErrors.WorkflowOutputMissing,
                 $"The output blob '{reference.Key}' is missing from the blob store. It was removed outside the module; run the workflow again.");
         return Encoding.UTF8.GetString(content);
     }

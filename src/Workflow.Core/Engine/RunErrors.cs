@@ -9,10 +9,6 @@ namespace Workflow.Engine;
 /// </summary>
 public static class RunErrors
 {
-    public const string Failed = "WorkflowRunFailed";
-    public const string Cancelled = "WorkflowRunCancelled";
-    public const string AlreadyFinished = "WorkflowRunAlreadyFinished";
-
     /// <summary>
     /// Why a final run did not succeed (ErrorId WorkflowRunFailed or WorkflowRunCancelled, the run as
     /// target), or null when it succeeded or has not ended. A runbook that waits on a run reports this
@@ -28,9 +24,9 @@ public static class RunErrors
                 var message = step == null
                     ? $"Run '{run.RunId}' of {run.WorkflowId} failed: {Sentence(run.Error)} Read its log with Get-WorkflowLog -RunId {run.RunId}."
                     : $"Run '{run.RunId}' of {run.WorkflowId} failed at step '{step.Step}': {Sentence(step.Error)} Read the step's log with Get-WorkflowLog -RunId {run.RunId} -Step {step.Step}, fix it, and start the run again.";
-                return new WorkflowException(Failed, FailureKind.InvalidResult, message, run);
+                return new WorkflowException(WorkflowErrors.WorkflowRunFailed, message, run);
             case RunState.Cancelled:
-                return new WorkflowException(Cancelled, FailureKind.OperationStopped,
+                return new WorkflowException(WorkflowErrors.WorkflowRunCancelled,
                     $"Run '{run.RunId}' of {run.WorkflowId} was cancelled: {Sentence(run.Error ?? "it was stopped.")} Its steps that finished are in Get-WorkflowRun -RunId {run.RunId}; start a new run with Start-WorkflowRun {run.WorkflowId}.",
                     run);
             default:
@@ -40,7 +36,7 @@ public static class RunErrors
 
     /// <summary>Stop-WorkflowRun or Resume-WorkflowRun on a run that has ended: nothing to do, and the user should know.</summary>
     public static WorkflowException Finished(WorkflowRun run, string verb) =>
-        new(AlreadyFinished, FailureKind.InvalidOperation,
+        new(WorkflowErrors.WorkflowRunAlreadyFinished,
             $"Run '{run.RunId}' already ended {run.State}{(run.EndedAt is { } ended ? $" at {ended.ToUniversalTime():u}" : "")}; there is nothing to {verb}. Start a new run with Start-WorkflowRun {run.WorkflowId}.",
             run);
 

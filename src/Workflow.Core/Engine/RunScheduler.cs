@@ -213,7 +213,7 @@ internal sealed class RunScheduler
                 return;
             }
             var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
-                ?? throw new WorkflowException("ForeachNotArray", FailureKind.InvalidData,
+                ?? throw new WorkflowException(WorkflowErrors.ForeachNotArray,
                     $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
             if (items.Count == 0)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using Workflow.Model;
 
 namespace Workflow.Engine;
 
@@ -12,7 +13,6 @@ namespace Workflow.Engine;
 /// </summary>
 internal sealed class RunSecrets
 {
-    public const string OutputContainsSecret = "StepOutputContainsSecret";
 
     // Longest first, so a secret that contains another is redacted whole.
     private readonly IReadOnlyList<KeyValuePair<string, string>> secrets;
@@ -59,6 +59,6 @@ internal sealed class RunSecrets
 
     /// <summary>The attempt's failure when its output holds a secret: the output is dropped, the secret named, never shown.</summary>
     public Executors.StepFailedException OutputHolds(string name) =>
-        new(OutputContainsSecret,
+        new(WorkflowErrors.StepOutputContainsSecret,
             $"The step's output holds the value of secret '{name}', so it was not stored. Leave secrets out of outputs: a step that needs {name} reads it from its own environment ($Context.env.{name} in a script, ${name} in a command).");
 }

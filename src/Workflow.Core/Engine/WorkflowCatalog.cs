@@ -50,7 +50,7 @@ public sealed class WorkflowCatalog
         }
         if (existing != null && !force)
         {
-            throw new WorkflowException("WorkflowVersionConflict", FailureKind.ResourceExists,
+            throw new WorkflowException(WorkflowErrors.WorkflowVersionConflict,
                 $"Workflow '{definition.WorkflowId}' is already published with other content. Raise 'version' in workflow.yml, or use -Force to replace it.",
                 definition.WorkflowId);
         }
@@ -123,7 +123,7 @@ public sealed class WorkflowCatalog
         var unfinished = store.GetRuns(workflowId).Where(r => !r.State.IsFinal() && !RunOwner.IsRemote(r.Owner)).Select(r => r.RunId).ToList();
         if (unfinished.Count > 0)
         {
-            throw new WorkflowException("WorkflowHasUnfinishedRuns", FailureKind.InvalidOperation,
+            throw new WorkflowException(WorkflowErrors.WorkflowHasUnfinishedRuns,
                 $"Workflow '{workflowId}' has unfinished runs ({string.Join(", ", unfinished)}). Stop them with Stop-WorkflowRun first.", workflowId);
         }
     }
@@ -152,7 +152,7 @@ public sealed class WorkflowCatalog
     }
 
     public static WorkflowException NotFound(string workflowId) =>
-        new("WorkflowNotFound", FailureKind.ObjectNotFound,
+        new(WorkflowErrors.WorkflowNotFound,
             $"Workflow '{workflowId}' was not found. Run Get-Workflow to list published workflows.", workflowId);
 
     private static IEnumerable<string> PackageFiles(string folder) =>

@@ -124,7 +124,7 @@ public sealed class WorkflowEngine : IDisposable
     }
 
     public WorkflowRun GetRun(string runId) =>
-        Store.GetRun(runId) ?? throw new WorkflowException("WorkflowRunNotFound", FailureKind.ObjectNotFound,
+        Store.GetRun(runId) ?? throw new WorkflowException(WorkflowErrors.WorkflowRunNotFound,
             $"Run '{runId}' was not found. Run Get-WorkflowRun to list runs.", runId);
 
     public IReadOnlyList<WorkflowRun> GetRuns(string? workflowId = null) => Store.GetRuns(workflowId);
@@ -194,12 +194,12 @@ public sealed class WorkflowEngine : IDisposable
         }
         if (!RunOwner.IsInterrupted(run, Options.Heartbeat, DateTimeOffset.UtcNow))
         {
-            throw new WorkflowException("WorkflowRunOwnedElsewhere", FailureKind.InvalidOperation,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunOwnedElsewhere,
                 $"Run '{runId}' is being carried on by another session ({run.Owner}). Stop it from that session.", runId);
         }
         if (!Store.TryClaimRun(runId, run.Owner, owner, DateTimeOffset.UtcNow))
         {
-            throw new WorkflowException("WorkflowRunClaimedElsewhere", FailureKind.InvalidOperation,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunClaimedElsewhere,
                 $"Another session took run '{runId}' over just now. Run Get-WorkflowRun to see its owner.", runId);
         }
         var now = DateTimeOffset.UtcNow;
@@ -223,7 +223,7 @@ public sealed class WorkflowEngine : IDisposable
         if (run.State.IsFinal() || active.Contains(runId)) return run;
         if (!RunOwner.IsInterrupted(run, Options.Heartbeat, DateTimeOffset.UtcNow))
         {
-            throw new WorkflowException("WorkflowRunOwnedElsewhere", FailureKind.InvalidOperation,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunOwnedElsewhere,
                 $"Run '{runId}' is still being carried on by another session ({run.Owner}); it is not interrupted.", runId);
         }
         if (!Store.TryClaimRun(runId, run.Owner, owner, DateTimeOffset.UtcNow))
@@ -241,12 +241,12 @@ public sealed class WorkflowEngine : IDisposable
         var run = GetRun(runId);
         if (!run.State.IsFinal())
         {
-            throw new WorkflowException("WorkflowRunNotFinished", FailureKind.InvalidOperation,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunNotFinished,
                 $"Run '{runId}' is {run.State}. Wait for it with Wait-WorkflowRun, or start it with -Wait.", runId);
         }
         if (run.State != RunState.Succeeded)
         {
-            throw new WorkflowException("WorkflowRunNotSucceeded", FailureKind.InvalidResult,
+            throw new WorkflowException(WorkflowErrors.WorkflowRunNotSucceeded,
                 $"Run '{runId}' {run.State}: {run.Error} Read its log with Get-WorkflowLog -RunId {runId}.", runId);
         }
         var definition = Catalog.Load(run.WorkflowId).Definition;
@@ -299,7 +299,7 @@ public sealed class WorkflowEngine : IDisposable
         }
         catch (JsonException e)
         {
-            throw new WorkflowException("WorkflowArgumentNotJson", FailureKind.InvalidArgument,
+            throw new WorkflowException(WorkflowErrors.WorkflowArgumentNotJson,
                 $"The run argument is not JSON: {e.Message} Pass an object, a hashtable or a JSON string.", json, e);
         }
     }
@@ -347,7 +347,7 @@ public sealed class WorkflowEngine : IDisposable
     {
         if (shutdown.IsCancellationRequested)
         {
-            throw new WorkflowException("WorkflowEngineClosed", FailureKind.OperationStopped,
+            throw new WorkflowException(WorkflowErrors.WorkflowEngineClosed,
                 $"The session's engine closed while waiting for run '{runId}'. The run is interrupted, not lost: the next session resumes it, or run Resume-WorkflowRun -RunId {runId}.", runId);
         }
     }

@@ -58,7 +58,7 @@ public sealed class CommandExecutor : IStepExecutor
             }
             catch (Exception e)
             {
-                throw new StepFailedException("StepCommandNotStarted",
+                throw new StepFailedException(WorkflowErrors.StepCommandNotStarted,
                     $"'{command[0]}' could not be started: {e.Message}. Check the command exists on this machine's PATH.", e);
             }
             process.BeginOutputReadLine();
@@ -74,7 +74,7 @@ public sealed class CommandExecutor : IStepExecutor
             {
                 string tail;
                 lock (lastErrors) { tail = string.Join(" | ", lastErrors); }
-                throw new StepFailedException("StepCommandFailed",
+                throw new StepFailedException(WorkflowErrors.StepCommandFailed,
                     $"'{command[0]}' exited with code {process.ExitCode}." + (tail.Length > 0 ? $" stderr: {tail}" : ""));
             }
             var text = File.Exists(outputFile) && new FileInfo(outputFile).Length > 0
@@ -183,7 +183,7 @@ public static class StepOutput
         catch (JsonException)
         {
             var head = trimmed.Length > 200 ? trimmed.Substring(0, 200) + "…" : trimmed;
-            throw new StepFailedException("StepOutputNotJson",
+            throw new StepFailedException(WorkflowErrors.StepOutputNotJson,
                 $"The step's output is not JSON: '{head}'. Print one JSON document on stdout (or into $WORKFLOW_OUTPUT) and send logs to stderr.");
         }
     }

@@ -53,8 +53,8 @@ public sealed class NullStepLog : IStepLog
 /// <summary>An attempt failed: non-zero exit, terminating error, output that is not JSON.</summary>
 public sealed class StepFailedException : WorkflowException
 {
-    public StepFailedException(string errorId, string message, System.Exception? inner = null)
-        : base(errorId, FailureKind.InvalidResult, message, null, inner)
+    public StepFailedException(ErrorId error, string message, System.Exception? inner = null)
+        : base(error, message, null, inner)
     {
     }
 }

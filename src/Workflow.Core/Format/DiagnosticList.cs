@@ -22,15 +22,15 @@ internal sealed class DiagnosticList
     /// <summary>The file's text, for positions inside scalars.</summary>
     public string Source { get; }
 
-    public void Error(string errorId, YamlNode node, string message) => Error(errorId, node.Start, message);
+    public void Error(ErrorId error, YamlNode node, string message) => Error(error, node.Start, message);
 
-    public void Error(string errorId, Mark mark, string message) => Error(errorId, (int)mark.Line, (int)mark.Column, message);
+    public void Error(ErrorId error, Mark mark, string message) => Error(error, (int)mark.Line, (int)mark.Column, message);
 
-    public void Error(string errorId, int line, int column, string message) => ErrorIn(File, errorId, line, column, message);
+    public void Error(ErrorId error, int line, int column, string message) => ErrorIn(File, error, line, column, message);
 
     /// <summary>A finding in another file than workflow.yml: a step's script.</summary>
-    public void ErrorIn(string file, string errorId, int line, int column, string message) =>
-        items.Add(new WorkflowDiagnostic(DiagnosticSeverity.Error, errorId, message, file, line, column));
+    public void ErrorIn(string file, ErrorId error, int line, int column, string message) =>
+        items.Add(new WorkflowDiagnostic(DiagnosticSeverity.Error, error.Id, message, file, line, column));
 
     /// <summary>
     /// workflow.yml's diagnostics in file order, then the scripts' by file (a stable sort keeps

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Acornima;
 using Acornima.Ast;
+using Workflow.Model;
 
 namespace Workflow.Format;
 
@@ -162,7 +163,7 @@ internal sealed class ExpressionEvaluator
     {
         var column = node.Start + 1;
         return new ExpressionException(
-            ExpressionException.EvaluationFailed,
+            WorkflowErrors.ExpressionEvaluationFailed,
             $"Expression '{text}' failed at column {column}: {reason}.",
             text,
             column);

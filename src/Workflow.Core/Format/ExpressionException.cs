@@ -8,11 +8,8 @@ namespace Workflow.Format;
 /// </summary>
 public sealed class ExpressionException : WorkflowException
 {
-    public const string BadExpression = "BadExpression";
-    public const string EvaluationFailed = "ExpressionEvaluationFailed";
-
-    public ExpressionException(string errorId, string message, string expression, int column, string? reason = null)
-        : base(errorId, FailureKind.InvalidData, message, expression)
+    public ExpressionException(ErrorId error, string message, string expression, int column, string? reason = null)
+        : base(error, message, expression)
     {
         Expression = expression;
         Column = column;

@@ -1,4 +1,5 @@
 using System;
+using Workflow.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflow.Format;
@@ -31,7 +32,7 @@ internal sealed class ExpressionReader
         // YAML reads a leading '!' as a tag, leaving an empty value: say so rather than "empty expression".
         if (!node.Tag.IsEmpty && node.Tag.Value.StartsWith("!", StringComparison.Ordinal) && !node.Tag.Value.StartsWith("!!", StringComparison.Ordinal))
         {
-            diagnostics.Error(WorkflowErrorIds.BadExpression, node,
+            diagnostics.Error(WorkflowErrors.BadExpression, node,
                 $"'{key}' in {section.Where} starts with '!', which YAML reads as a tag. Quote the expression: {key}: '{node.Tag.Value} ...'.");
             return null;
         }
@@ -46,7 +47,7 @@ internal sealed class ExpressionReader
         {
             // The diagnostic's own column is the file's; the expression's column would only confuse.
             var (line, column) = ScalarPositions.Locate(diagnostics.Source, node, e.Column);
-            diagnostics.Error(WorkflowErrorIds.BadExpression, line, column, $"'{key}' in {section.Where}: {e.Reason}");
+            diagnostics.Error(WorkflowErrors.BadExpression, line, column, $"'{key}' in {section.Where}: {e.Reason}");
             return null;
         }
 
@@ -61,7 +62,7 @@ internal sealed class ExpressionReader
             var reason = root.Name == "item"
                 ? $"'{key}' in {section.Where} reads 'item', which is only set for the steps of a foreach."
                 : $"'{key}' in {section.Where} reads '{root.Name}', which is not known. Expressions read input, steps.<name>.output and item.";
-            diagnostics.Error(WorkflowErrorIds.ExpressionBadRoot, line, column, reason);
+            diagnostics.Error(WorkflowErrors.ExpressionBadRoot, line, column, reason);
         }
         return source;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using Acornima;
 using Acornima.Ast;
+using Workflow.Model;
 
 namespace Workflow.Format;
 
@@ -128,7 +129,7 @@ internal sealed class ExpressionSyntax
     private ExpressionException Reject(Node node, string construct) => Reject(Column(node), construct);
 
     private ExpressionException Reject(int column, string construct) => new(
-        ExpressionException.BadExpression,
+        WorkflowErrors.BadExpression,
         $"Expression '{text}' uses {construct} at column {column}, which is not supported. {WorkflowExpression.SyntaxSummary}",
         text,
         column,

@@ -73,14 +73,14 @@ internal sealed class PlacementReader
         var region = node.Value ?? "";
         if (!IsValidRegion(region))
         {
-            diagnostics.Error(WorkflowErrorIds.BadRegion, node,
+            diagnostics.Error(WorkflowErrors.BadRegion, node,
                 $"Region '{region}' in {what} is not valid. Use 'local' or provider:region with provider aws, gcp or azure, as in aws:us-east-1.");
             return null;
         }
         // The disallowed list itself is read before it is filled, so it never flags its own entries.
         if (disallowed.Contains(region))
         {
-            diagnostics.Error(WorkflowErrorIds.RegionDisallowed, node,
+            diagnostics.Error(WorkflowErrors.RegionDisallowed, node,
                 $"Region '{region}' in {what} is listed in regions.disallowed. Pick another region or remove it from disallowed.");
         }
         return region;
@@ -112,7 +112,7 @@ internal sealed class PlacementReader
             var where = $"constraints.{key}.{metric}";
             if (!Metrics.Contains(metric))
             {
-                diagnostics.Error(WorkflowErrorIds.BadConstraint, entry.Key,
+                diagnostics.Error(WorkflowErrors.BadConstraint, entry.Key,
                     $"Unknown metric '{metric}' in constraints.{key}. Metrics: {string.Join(", ", Metrics)}.");
                 continue;
             }
@@ -131,21 +131,21 @@ internal sealed class PlacementReader
         var valueNode = limit.Scalar("value");
         if (typeNode == null || valueNode == null)
         {
-            diagnostics.Error(WorkflowErrorIds.BadConstraint, limit.Node,
+            diagnostics.Error(WorkflowErrors.BadConstraint, limit.Node,
                 $"{limit.Where} needs both type (absolute or relative) and value, as in {{ type: relative, value: 120 }}.");
             return null;
         }
         var valid = true;
         if (!ConstraintTypes.Contains(typeNode.Value))
         {
-            diagnostics.Error(WorkflowErrorIds.BadConstraint, typeNode,
+            diagnostics.Error(WorkflowErrors.BadConstraint, typeNode,
                 $"The type of {limit.Where} is '{typeNode.Value}'. Use absolute, or relative (percent of the home region).");
             valid = false;
         }
         if (!double.TryParse(valueNode.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             || value < 0 || double.IsNaN(value) || double.IsInfinity(value))
         {
-            diagnostics.Error(WorkflowErrorIds.BadConstraint, valueNode,
+            diagnostics.Error(WorkflowErrors.BadConstraint, valueNode,
                 $"The value of {limit.Where} is '{valueNode.Value}'. Use a number of 0 or more.");
             valid = false;
         }
@@ -160,12 +160,12 @@ internal sealed class PlacementReader
             var metric = node.Value ?? "";
             if (!Metrics.Contains(metric))
             {
-                diagnostics.Error(WorkflowErrorIds.BadConstraint, node,
+                diagnostics.Error(WorkflowErrors.BadConstraint, node,
                     $"Unknown metric '{metric}' in constraints.priority. Metrics: {string.Join(", ", Metrics)}.");
             }
             else if (priority.Contains(metric))
             {
-                diagnostics.Error(WorkflowErrorIds.BadConstraint, node, $"Metric '{metric}' is listed twice in constraints.priority.");
+                diagnostics.Error(WorkflowErrors.BadConstraint, node, $"Metric '{metric}' is listed twice in constraints.priority.");
             }
             else
             {

@@ -43,7 +43,7 @@ internal sealed class StepGraphValidator
             var name = step.Definition.Name;
             if (byName.TryGetValue(name, out var first))
             {
-                diagnostics.Error(WorkflowErrorIds.StepDuplicate, step.NameNode,
+                diagnostics.Error(WorkflowErrors.StepDuplicate, step.NameNode,
                     $"Step '{name}' is defined twice; the first is on line {first.NameNode!.Start.Line}. Rename one of them.");
                 continue;
             }
@@ -60,7 +60,7 @@ internal sealed class StepGraphValidator
             {
                 if (!byName.ContainsKey(need.Value ?? ""))
                 {
-                    diagnostics.Error(WorkflowErrorIds.StepUnknownNeed, need,
+                    diagnostics.Error(WorkflowErrors.StepUnknownNeed, need,
                         $"Step '{name}' needs '{need.Value}', which is not a step. Steps: {string.Join(", ", order)}.");
                 }
             }
@@ -118,7 +118,7 @@ internal sealed class StepGraphValidator
         // Point at the need of the first step that leads into the cycle.
         var next = rotated.Count > 1 ? rotated[1] : rotated[0];
         var at = byName[rotated[0]].NeedNodes.First(n => n.Value == next);
-        diagnostics.Error(WorkflowErrorIds.StepCycle, at,
+        diagnostics.Error(WorkflowErrors.StepCycle, at,
             $"Steps need each other in a cycle: {text} (each needs the next). Remove one of these needs.");
     }
 
@@ -155,6 +155,6 @@ internal sealed class StepGraphValidator
     private void ReportUnknown(ExpressionSource expression, ExpressionName read, string message)
     {
         var (line, column) = expression.Locate(read.Column);
-        diagnostics.Error(WorkflowErrorIds.ExpressionUnknownStep, line, column, message);
+        diagnostics.Error(WorkflowErrors.ExpressionUnknownStep, line, column, message);
     }
 }

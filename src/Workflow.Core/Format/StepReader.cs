@@ -62,11 +62,11 @@ internal sealed class StepReader
         var nameNode = step.Scalar("name");
         if (nameNode == null)
         {
-            diagnostics.Error(WorkflowErrorIds.MissingKey, step.Node, $"Step {index + 1} has no 'name'. Add name: <name> (lowercase letters, digits, _ and -).");
+            diagnostics.Error(WorkflowErrors.WorkflowMissingKey, step.Node, $"Step {index + 1} has no 'name'. Add name: <name> (lowercase letters, digits, _ and -).");
         }
         else if (!NamePattern.IsMatch(nameNode.Value ?? ""))
         {
-            diagnostics.Error(WorkflowErrorIds.StepBadName, nameNode,
+            diagnostics.Error(WorkflowErrors.StepBadName, nameNode,
                 $"Step name '{nameNode.Value}' is not valid. Use up to 63 lowercase letters, digits, _ and -, starting with a letter or _.");
         }
 
@@ -115,12 +115,12 @@ internal sealed class StepReader
         }
         if (actions.Count == 0)
         {
-            diagnostics.Error(WorkflowErrorIds.StepNoAction, step.Node,
+            diagnostics.Error(WorkflowErrors.StepNoAction, step.Node,
                 $"{Capitalize(step.Where)} does nothing. Give it one of run (a PowerShell script), command, or image.");
         }
         else if (actions.Count > 1)
         {
-            diagnostics.Error(WorkflowErrorIds.StepSeveralActions, actions[1],
+            diagnostics.Error(WorkflowErrors.StepSeveralActions, actions[1],
                 $"{Capitalize(step.Where)} has both {actions[0].Value} and {actions[1].Value}. Give it only one of run, command, or image (with an optional command).");
         }
     }
@@ -135,7 +135,7 @@ internal sealed class StepReader
         var path = node.Value ?? "";
         if (!path.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase))
         {
-            diagnostics.Error(WorkflowErrorIds.StepScriptNotPowerShell, node,
+            diagnostics.Error(WorkflowErrors.StepScriptNotPowerShell, node,
                 $"'run' in {step.Where} is '{path}', which is not a PowerShell script (.ps1). Use command: for other programs.");
         }
         if (projectDirectory != null)
@@ -151,7 +151,7 @@ internal sealed class StepReader
         var relative = path.Replace('\\', '/').Replace('/', Path.DirectorySeparatorChar);
         if (relative.Length == 0 || Path.IsPathRooted(relative) || path.StartsWith("/", StringComparison.Ordinal) || path.StartsWith("\\", StringComparison.Ordinal))
         {
-            diagnostics.Error(WorkflowErrorIds.StepScriptMissing, node,
+            diagnostics.Error(WorkflowErrors.StepScriptMissing, node,
                 $"'run' in {where} is '{path}'. Give the script's path relative to the workflow folder, as in steps/split.ps1.");
             return;
         }
@@ -160,19 +160,19 @@ internal sealed class StepReader
         var comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         if (!full.StartsWith(folder, comparison))
         {
-            diagnostics.Error(WorkflowErrorIds.StepScriptMissing, node,
+            diagnostics.Error(WorkflowErrors.StepScriptMissing, node,
                 $"'run' in {where} is '{path}', which is outside the workflow folder. Move the script into the folder; only the folder is published.");
         }
         else if (!File.Exists(full))
         {
-            diagnostics.Error(WorkflowErrorIds.StepScriptMissing, node,
+            diagnostics.Error(WorkflowErrors.StepScriptMissing, node,
                 $"Script '{path}' of {where} was not found in '{folder.TrimEnd(Path.DirectorySeparatorChar)}'. Create it or fix the path.");
         }
         else if (scripts != null && checkedScripts.Add(full))
         {
             foreach (var error in scripts.Check(full))
             {
-                diagnostics.ErrorIn(full, WorkflowErrorIds.StepScriptSyntaxError, error.Line, error.Column,
+                diagnostics.ErrorIn(full, WorkflowErrors.StepScriptSyntaxError, error.Line, error.Column,
                     $"Script '{path}' of {where} does not parse: {error.Message} ({error.ParserErrorId}) Fix the script; the step cannot run as it is.");
             }
         }
@@ -193,7 +193,7 @@ internal sealed class StepReader
         var arguments = step.List("command").Select(a => a.Value ?? "").ToArray();
         if (arguments.Length == 0 && value is YamlSequenceNode)
         {
-            diagnostics.Error(WorkflowErrorIds.BadValue, value, $"'command' in {step.Where} is empty. Give the program and its arguments, as in [sh, script.sh].");
+            diagnostics.Error(WorkflowErrors.WorkflowBadValue, value, $"'command' in {step.Where} is empty. Give the program and its arguments, as in [sh, script.sh].");
         }
         return arguments.Length == 0 ? null : arguments;
     }

@@ -33,7 +33,7 @@ internal sealed class StepSettingsReader
         {
             return memory;
         }
-        diagnostics.Error(WorkflowErrorIds.BadMemory, node,
+        diagnostics.Error(WorkflowErrors.BadMemory, node,
             $"'memory_mb' in {section.Where} is '{node.Value}'. Use a whole number of megabytes from {MinMemoryMb} to {MaxMemoryMb}.");
         return fallback;
     }
@@ -57,7 +57,7 @@ internal sealed class StepSettingsReader
             }
             else
             {
-                diagnostics.Error(WorkflowErrorIds.BadRetry, attempts,
+                diagnostics.Error(WorkflowErrors.BadRetry, attempts,
                     $"'max_attempts' in {retry.Where} is '{attempts.Value}'. Use a whole number from 1 (no retry) to {MaxAttempts}.");
             }
         }
@@ -72,7 +72,7 @@ internal sealed class StepSettingsReader
             }
             else
             {
-                diagnostics.Error(WorkflowErrorIds.BadRetry, rate,
+                diagnostics.Error(WorkflowErrors.BadRetry, rate,
                     $"'backoff_rate' in {retry.Where} is '{rate.Value}'. Use a number of 1 or more (1 waits the same interval each time).");
             }
         }
@@ -89,7 +89,7 @@ internal sealed class StepSettingsReader
         var intervalNode = retry.Value("max_interval") ?? retry.Value("interval");
         if (intervalNode != null && policy.MaxInterval < policy.Interval)
         {
-            diagnostics.Error(WorkflowErrorIds.BadRetry, intervalNode,
+            diagnostics.Error(WorkflowErrors.BadRetry, intervalNode,
                 $"In {retry.Where}, max_interval ({Duration.Format(policy.MaxInterval)}) is shorter than interval ({Duration.Format(policy.Interval)}). Raise max_interval or lower interval.");
         }
         return policy;
@@ -105,13 +105,13 @@ internal sealed class StepSettingsReader
         }
         if (!Duration.TryParse(node.Value, out var value))
         {
-            diagnostics.Error(WorkflowErrorIds.BadDuration, node,
+            diagnostics.Error(WorkflowErrors.BadDuration, node,
                 $"'{key}' in {section.Where} is '{node.Value}', which is not a duration. Use {Duration.AcceptedForms}.");
             return null;
         }
         if (value <= TimeSpan.Zero)
         {
-            diagnostics.Error(WorkflowErrorIds.BadDuration, node, $"'{key}' in {section.Where} must be longer than zero.");
+            diagnostics.Error(WorkflowErrors.BadDuration, node, $"'{key}' in {section.Where} must be longer than zero.");
             return null;
         }
         return value;

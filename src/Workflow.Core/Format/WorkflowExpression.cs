@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using Acornima;
 using Acornima.Ast;
+using Workflow.Model;
 
 namespace Workflow.Format;
 
@@ -105,7 +106,7 @@ public sealed class WorkflowExpression
         {
             var column = e.Error.IsIndexDefined ? e.Error.Index + 1 : e.Column + 1;
             throw new ExpressionException(
-                ExpressionException.BadExpression,
+                WorkflowErrors.BadExpression,
                 $"Expression '{text}' is not valid: {e.Description} at column {column}. {SyntaxSummary}",
                 text,
                 column,

@@ -23,7 +23,10 @@ public sealed record WorkflowLoadResult(WorkflowDefinition? Definition, IReadOnl
         if (errors.Length > 0)
         {
             var lines = errors.Select(e => $"{e.File}:{e.Line}:{e.Column}: {e.Message}");
-            throw new WorkflowException(errors[0].ErrorId, FailureKind.InvalidData, string.Join(Environment.NewLine, lines), errors[0].File);
+            // A diagnostic keeps its id as text (what Test-Workflow shows); the catalog gives back its entry.
+            var error = WorkflowErrors.Find(errors[0].ErrorId)
+                ?? throw new InvalidOperationException($"The diagnostic id '{errors[0].ErrorId}' is not in WorkflowErrors.");
+            throw new WorkflowException(error, string.Join(Environment.NewLine, lines), errors[0].File);
         }
         return Definition ?? throw new InvalidOperationException("A load result without errors has a definition.");
     }

@@ -10,7 +10,7 @@ namespace Workflow.Format;
 
 /// <summary>
 /// Reads and validates workflow.yml (DESIGN §3). Every problem found becomes a diagnostic with its
-/// ErrorId (see <see cref="WorkflowErrorIds"/>), file, line and column; reading never stops at the first.
+/// ErrorId (see <see cref="WorkflowErrors"/>), file, line and column; reading never stops at the first.
 /// </summary>
 public static class WorkflowReader
 {
@@ -36,7 +36,7 @@ public static class WorkflowReader
     {
         if (string.IsNullOrWhiteSpace(pathToFolderOrWorkflowYml))
         {
-            throw new WorkflowException(WorkflowErrorIds.FileNotFound, FailureKind.InvalidArgument,
+            throw new WorkflowException(WorkflowErrors.WorkflowFileNotFound,
                 $"No path was given. Give a workflow folder holding {FileName}, or the file itself.");
         }
         var path = Path.GetFullPath(pathToFolderOrWorkflowYml);
@@ -52,14 +52,14 @@ public static class WorkflowReader
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new WorkflowException(WorkflowErrorIds.FileNotFound, FailureKind.ObjectNotFound, folder != null
+            throw new WorkflowException(WorkflowErrors.WorkflowFileNotFound, folder != null
                 ? $"The folder '{folder}' holds no {FileName}. Give a workflow folder, or create one with New-Workflow."
                 : $"'{path}' was not found. Give a workflow folder holding {FileName}, or the file itself; New-Workflow creates one.",
                 pathToFolderOrWorkflowYml, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new WorkflowException(WorkflowErrorIds.FileNotReadable, FailureKind.ReadError,
+            throw new WorkflowException(WorkflowErrors.WorkflowFileNotReadable,
                 $"'{path}' could not be read: {e.Message} Check that it is a file you may read.", path, e);
         }
         return Parse(text, path, Path.GetDirectoryName(path), scripts);
@@ -93,9 +93,9 @@ public static class WorkflowReader
 
         var definition = new WorkflowDefinition
         {
-            Name = Checked(workflow, "name", NamePattern, WorkflowErrorIds.BadName, diagnostics,
+            Name = Checked(workflow, "name", NamePattern, WorkflowErrors.WorkflowBadName, diagnostics,
                 "Use up to 40 lowercase letters, digits and hyphens, starting with a letter, as in my-flow."),
-            Version = Checked(workflow, "version", VersionPattern, WorkflowErrorIds.BadVersion, diagnostics,
+            Version = Checked(workflow, "version", VersionPattern, WorkflowErrors.WorkflowBadVersion, diagnostics,
                 "Use up to 32 letters, digits, '.', '+' and '-', starting with a letter or digit, as in 1.0.0."),
             Description = workflow.Text("description"),
             HomeRegion = placement.HomeRegion(workflow),
@@ -111,19 +111,19 @@ public static class WorkflowReader
         return new WorkflowLoadResult(definition, diagnostics.InFileOrder());
     }
 
-    private static string Checked(YamlSection workflow, string key, Regex pattern, string errorId, DiagnosticList diagnostics, string rule)
+    private static string Checked(YamlSection workflow, string key, Regex pattern, ErrorId error, DiagnosticList diagnostics, string rule)
     {
         var node = workflow.Scalar(key);
         if (node == null)
         {
-            diagnostics.Error(WorkflowErrorIds.MissingKey, workflow.KeyNode(key) ?? workflow.Node,
+            diagnostics.Error(WorkflowErrors.WorkflowMissingKey, workflow.KeyNode(key) ?? workflow.Node,
                 $"The workflow has no '{key}'. Add {key}: to the top of {FileName}. {rule}");
             return "";
         }
         var value = node.Value ?? "";
         if (!pattern.IsMatch(value))
         {
-            diagnostics.Error(errorId, node, $"The workflow {key} '{value}' is not valid. {rule}");
+            diagnostics.Error(error, node, $"The workflow {key} '{value}' is not valid. {rule}");
         }
         return value;
     }
@@ -134,11 +134,11 @@ public static class WorkflowReader
         switch (value)
         {
             case null:
-                diagnostics.Error(WorkflowErrorIds.MissingKey, workflow.KeyNode("steps") ?? workflow.Node,
+                diagnostics.Error(WorkflowErrors.WorkflowMissingKey, workflow.KeyNode("steps") ?? workflow.Node,
                     $"The workflow has no steps. Add steps: with at least one step, as in - name: hello.");
                 return Array.Empty<StepSource>();
             case YamlSequenceNode { Children.Count: 0 }:
-                diagnostics.Error(WorkflowErrorIds.MissingKey, value, "The workflow has no steps: the list is empty. Add at least one step.");
+                diagnostics.Error(WorkflowErrors.WorkflowMissingKey, value, "The workflow has no steps: the list is empty. Add at least one step.");
                 return Array.Empty<StepSource>();
             case YamlSequenceNode sequence:
                 var steps = new List<StepSource>();
@@ -151,7 +151,7 @@ public static class WorkflowReader
                 }
                 return steps;
             default:
-                diagnostics.Error(WorkflowErrorIds.BadValue, value,
+                diagnostics.Error(WorkflowErrors.WorkflowBadValue, value,
                     $"'steps' must be a list of steps (lines starting with '- name:'), not {YamlSection.Describe(value)}.");
                 return Array.Empty<StepSource>();
         }
@@ -165,7 +165,7 @@ public static class WorkflowReader
             var name = node.Value ?? "";
             if (!SecretPattern.IsMatch(name))
             {
-                diagnostics.Error(WorkflowErrorIds.BadSecretName, node,
+                diagnostics.Error(WorkflowErrors.BadSecretName, node,
                     $"Secret name '{name}' is not valid. Use the name of an environment variable: letters, digits and _, not starting with a digit.");
             }
             else if (!secrets.Contains(name))

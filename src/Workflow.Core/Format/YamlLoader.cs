@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Workflow.Model;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -23,45 +24,45 @@ internal static class YamlLoader
         catch (SyntaxErrorException e)
         {
             var (at, message) = ScannerError(e, scanner.CurrentPosition);
-            diagnostics.Error(WorkflowErrorIds.YamlMalformed, at, message);
+            diagnostics.Error(WorkflowErrors.WorkflowYamlMalformed, at, message);
             return null;
         }
         catch (AnchorNotFoundException e)
         {
             // Aliases are resolved once the whole file is read, so the error has no mark (1:1).
-            diagnostics.Error(WorkflowErrorIds.YamlMalformed, parser.UnknownAlias ?? e.Start,
+            diagnostics.Error(WorkflowErrors.WorkflowYamlMalformed, parser.UnknownAlias ?? e.Start,
                 $"The file is not valid YAML: {e.Message}. Define the anchor (&name) before its alias (*name), or quote a value that starts with '*'.");
             return null;
         }
         catch (YamlException e)
         {
-            diagnostics.Error(WorkflowErrorIds.YamlMalformed, e.Start, $"The file is not valid YAML: {e.Message}");
+            diagnostics.Error(WorkflowErrors.WorkflowYamlMalformed, e.Start, $"The file is not valid YAML: {e.Message}");
             return null;
         }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner fails this way on some malformed flow collections, with neither a mark
             // nor a useful message: point at the last event it read.
-            diagnostics.Error(WorkflowErrorIds.YamlMalformed, parser.LastMark,
+            diagnostics.Error(WorkflowErrors.WorkflowYamlMalformed, parser.LastMark,
                 "The file is not valid YAML after this point. Look for an unclosed [ or { or quote.");
             return null;
         }
 
         if (stream.Documents.Count == 0)
         {
-            diagnostics.Error(WorkflowErrorIds.RootNotMapping, 1, 1,
+            diagnostics.Error(WorkflowErrors.WorkflowRootNotMapping, 1, 1,
                 "The file is empty. A workflow.yml is a mapping with at least name, version and steps.");
             return null;
         }
         if (stream.Documents.Count > 1)
         {
-            diagnostics.Error(WorkflowErrorIds.YamlMalformed, stream.Documents[1].RootNode,
+            diagnostics.Error(WorkflowErrors.WorkflowYamlMalformed, stream.Documents[1].RootNode,
                 "The file holds several YAML documents ('---'). Keep one workflow per workflow.yml.");
         }
         var root = stream.Documents[0].RootNode;
         if (root is not YamlMappingNode mapping)
         {
-            diagnostics.Error(WorkflowErrorIds.RootNotMapping, root,
+            diagnostics.Error(WorkflowErrors.WorkflowRootNotMapping, root,
                 $"The file's top level is {YamlSection.Describe(root)}, not a mapping. Start it with name:, version: and steps:.");
             return null;
         }

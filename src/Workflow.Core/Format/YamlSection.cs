@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Workflow.Model;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -48,18 +49,18 @@ internal sealed class YamlSection
         }
         if (node is not YamlMappingNode mapping)
         {
-            diagnostics.Error(WorkflowErrorIds.BadValue, node, $"{Capitalize(where)} must be a mapping of keys to values, not {Describe(node)}.");
+            diagnostics.Error(WorkflowErrors.WorkflowBadValue, node, $"{Capitalize(where)} must be a mapping of keys to values, not {Describe(node)}.");
             return null;
         }
         foreach (var entry in mapping.Children)
         {
             if (entry.Key is not YamlScalarNode key)
             {
-                diagnostics.Error(WorkflowErrorIds.BadValue, entry.Key, $"Keys in {where} must be plain names, not {Describe(entry.Key)}.");
+                diagnostics.Error(WorkflowErrors.WorkflowBadValue, entry.Key, $"Keys in {where} must be plain names, not {Describe(entry.Key)}.");
             }
             else if (allowedKeys != null && !allowedKeys.Contains(key.Value ?? ""))
             {
-                diagnostics.Error(WorkflowErrorIds.UnknownKey, key,
+                diagnostics.Error(WorkflowErrors.WorkflowUnknownKey, key,
                     $"Unknown key '{key.Value}' in {where}. Allowed keys: {string.Join(", ", allowedKeys)}.");
             }
             else
@@ -86,7 +87,7 @@ internal sealed class YamlSection
         {
             return (YamlScalarNode?)value;
         }
-        diagnostics.Error(WorkflowErrorIds.BadValue, value, $"'{key}' in {Where} must be a single value, not {Describe(value)}.");
+        diagnostics.Error(WorkflowErrors.WorkflowBadValue, value, $"'{key}' in {Where} must be a single value, not {Describe(value)}.");
         return null;
     }
 
@@ -115,12 +116,12 @@ internal sealed class YamlSection
                     }
                     else
                     {
-                        diagnostics.Error(WorkflowErrorIds.BadValue, item, $"Items of '{key}' in {Where} must be single values, not {Describe(item)}.");
+                        diagnostics.Error(WorkflowErrors.WorkflowBadValue, item, $"Items of '{key}' in {Where} must be single values, not {Describe(item)}.");
                     }
                 }
                 return items;
             default:
-                diagnostics.Error(WorkflowErrorIds.BadValue, value, $"'{key}' in {Where} must be a list, like [a, b], not {Describe(value)}.");
+                diagnostics.Error(WorkflowErrors.WorkflowBadValue, value, $"'{key}' in {Where} must be a list, like [a, b], not {Describe(value)}.");
                 return Array.Empty<YamlScalarNode>();
         }
     }
@@ -138,7 +139,7 @@ internal sealed class YamlSection
             }
             else
             {
-                diagnostics.Error(WorkflowErrorIds.BadValue, entry.Value,
+                diagnostics.Error(WorkflowErrors.WorkflowBadValue, entry.Value,
                     $"'{entry.Key.Value}' in '{key}' of {Where} must be a single value, not {Describe(entry.Value)}.");
             }
         }

@@ -54,7 +54,7 @@ public sealed class SqliteRunStore : IRunStore
         {
             return Open(path, SqliteOpenMode.ReadWriteCreate);
         }
-        catch (WorkflowException e) when (e.ErrorId == "WorkflowStoreReadOnly" && File.Exists(path))
+        catch (WorkflowException e) when (e.Error == WorkflowErrors.WorkflowStoreReadOnly && File.Exists(path))
         {
             var reader = OpenForReading(path);
             if (reader == null) throw;
@@ -75,7 +75,7 @@ public sealed class SqliteRunStore : IRunStore
             {
                 return Open(source, SqliteOpenMode.ReadOnly, Path.GetFullPath(path));
             }
-            catch (WorkflowException e) when (e.ErrorId == "WorkflowStoreReadOnly")
+            catch (WorkflowException e) when (e.Error == WorkflowErrors.WorkflowStoreReadOnly)
             {
                 // Try the next way of reading it.
             }

@@ -32,55 +32,55 @@ internal static class SqliteStoreErrors
             NotADatabase or Corrupt => StoreCorrupt(path, e),
             ReadOnly or CantOpen or Perm or Auth => StoreReadOnly(path, e),
             Busy or Locked => new WorkflowException(
-                "WorkflowStoreBusy", FailureKind.OperationTimeout,
+                WorkflowErrors.WorkflowStoreBusy,
                 $"The workflow store '{path}' stayed locked by another session ({Reason(e)}). Try again, or stop the session that holds it.",
                 path, e),
             Full => new WorkflowException(
-                "WorkflowStoreFull", FailureKind.WriteError,
+                WorkflowErrors.WorkflowStoreFull,
                 $"The workflow store '{path}' cannot grow: the disk is full ({Reason(e)}). Free some space, {Fix}.",
                 path, e),
             _ => null,
         };
 
     public static WorkflowException StoreCorrupt(string path, Exception inner) => new(
-        "WorkflowStoreCorrupt", FailureKind.InvalidData,
+        WorkflowErrors.WorkflowStoreCorrupt,
         $"The workflow store '{path}' is not a SQLite database or is damaged ({Reason(inner)}). It was left as it is: move it aside, {Fix}.",
         path, inner);
 
     public static WorkflowException StoreReadOnly(string path, Exception inner) => new(
-        "WorkflowStoreReadOnly", FailureKind.PermissionDenied,
+        WorkflowErrors.WorkflowStoreReadOnly,
         $"The workflow store '{path}' cannot be opened for writing ({Reason(inner)}). Make the file and its folder writable, {Fix}.",
         path, inner);
 
     public static WorkflowException FolderNotCreated(string path, Exception inner) => new(
-        "WorkflowStoreReadOnly", FailureKind.PermissionDenied,
+        WorkflowErrors.WorkflowStoreReadOnly,
         $"The folder of the workflow store '{path}' cannot be created ({Reason(inner)}). Make its parent writable, {Fix}.",
         path, inner);
 
     /// <summary>The home, or a folder above it, is a regular file (<paramref name="file"/>).</summary>
     public static WorkflowException HomeIsAFile(string home, string file) => new(
-        "WorkflowHomeNotAFolder", FailureKind.InvalidArgument,
+        WorkflowErrors.WorkflowHomeNotAFolder,
         (file == home ? $"The workflow home '{home}' is a file, not a folder." : $"The workflow home '{home}' cannot be a folder: '{file}' is a file.")
         + " Point $env:WORKFLOW_HOME at a folder (it is created if missing), or move the file aside.",
         home);
 
     public static WorkflowException StoreTooNew(string path, long found, int supported) => new(
-        "WorkflowStoreTooNew", FailureKind.InvalidData,
+        WorkflowErrors.WorkflowStoreTooNew,
         $"The workflow store '{path}' has schema version {found}, written by a newer Workflow.PowerShell; this version reads up to schema version {supported}. Update the module, {Fix}.",
         path);
 
     public static WorkflowException RunNotFound(string runId) => new(
-        "WorkflowRunNotFound", FailureKind.ObjectNotFound,
+        WorkflowErrors.WorkflowRunNotFound,
         $"Workflow run '{runId}' was not found. Run Get-WorkflowRun to list runs.",
         runId);
 
     public static WorkflowException StepNotFound(string runId, string step) => new(
-        "WorkflowStepNotFound", FailureKind.ObjectNotFound,
+        WorkflowErrors.WorkflowStepNotFound,
         $"Step '{step}' is not a step of workflow run '{runId}'. Run Get-WorkflowRun -RunId {runId} to list its steps.",
         step);
 
     public static WorkflowException RunExists(string runId) => new(
-        "WorkflowRunExists", FailureKind.ResourceExists,
+        WorkflowErrors.WorkflowRunExists,
         $"Workflow run '{runId}' already exists. Give the new run another id.",
         runId);
 

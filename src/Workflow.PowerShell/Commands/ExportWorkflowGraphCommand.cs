@@ -45,7 +45,7 @@ public sealed class ExportWorkflowGraphCommand : WorkflowCmdlet
         }
         else
         {
-            Fail(new Model.WorkflowException("WorkflowGraphNoSource", Model.FailureKind.InvalidArgument,
+            Fail(new Model.WorkflowException(Model.WorkflowErrors.WorkflowGraphNoSource,
                 "Name what to draw: -WorkflowId, -RunId or -Path."));
         }
     });

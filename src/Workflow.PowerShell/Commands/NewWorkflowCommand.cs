@@ -27,7 +27,7 @@ public sealed class NewWorkflowCommand : WorkflowCmdlet
         var folder = System.IO.Path.Combine(parent, Name);
         if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0 && !Force)
         {
-            Fail(new WorkflowException("WorkflowFolderExists", FailureKind.ResourceExists,
+            Fail(new WorkflowException(WorkflowErrors.WorkflowFolderExists,
                 $"Folder '{folder}' exists and is not empty. Choose another -Name or -Path, or use -Force to write over its scaffold files.", folder));
         }
         if (!ShouldProcess(folder, "Create workflow scaffold")) return;

@@ -91,7 +91,7 @@ internal static class RunArgument
                 }
                 catch (System.Text.Json.JsonException e)
                 {
-                    throw new WorkflowException("WorkflowArgumentNotJson", FailureKind.InvalidArgument,
+                    throw new WorkflowException(WorkflowErrors.WorkflowArgumentNotJson,
                         $"-Argument looks like JSON but does not parse: {e.Message} Fix the JSON, or pass a hashtable.", text, e);
                 }
             }

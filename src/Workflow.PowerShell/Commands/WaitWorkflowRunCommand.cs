@@ -36,7 +36,7 @@ public sealed class WaitWorkflowRunCommand : AwsCmdlet
                 }
                 catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
                 {
-                    throw new WorkflowException("WorkflowRunWaitTimeout", FailureKind.OperationTimeout,
+                    throw new WorkflowException(WorkflowErrors.WorkflowRunWaitTimeout,
                         $"Run '{id}' did not end within {Timeout} s; it is still going. Wait again, or stop it with Stop-WorkflowRun.", id);
                 }
             });

@@ -21,7 +21,7 @@ public abstract class WorkflowCmdlet : PSCmdlet
             {
                 return ModuleState.Engine;
             }
-            catch (WorkflowException e)
+            catch (Exception e) when (!IsPowerShellFlow(e))
             {
                 ThrowTerminatingError(ToErrorRecord(e));
                 throw;
@@ -34,20 +34,67 @@ public abstract class WorkflowCmdlet : PSCmdlet
 
     protected override void StopProcessing() => stopping.Cancel();
 
-    internal static ErrorRecord ToErrorRecord(WorkflowException e)
+    /// <summary>
+    /// The ErrorRecord for a failure: a WorkflowException keeps its id and kind; any other exception
+    /// becomes WorkflowUnexpectedError, the exception itself kept so $_.Exception is what was thrown.
+    /// </summary>
+    internal static ErrorRecord ToErrorRecord(Exception e)
     {
-        var category = Enum.TryParse<ErrorCategory>(e.Kind.ToString(), out var parsed) ? parsed : ErrorCategory.NotSpecified;
-        return new ErrorRecord(e, e.ErrorId, category, e.Target);
+        if (e is WorkflowException failure) return new ErrorRecord(failure, failure.ErrorId, Category(failure.Kind), failure.Target);
+        var unexpected = WorkflowErrors.WorkflowUnexpectedError;
+        var category = e switch
+        {
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            TimeoutException => ErrorCategory.OperationTimeout,
+            _ => Category(unexpected.Kind), // an IOException could be a read or a write: it says which in its message
+        };
+        return new ErrorRecord(e, unexpected.Id, category, null)
+        {
+            ErrorDetails = new ErrorDetails($"{e.GetType().FullName}: {e.Message.TrimEnd().TrimEnd('.')}. The module did not expect this failure; if it happens again, report it with $Error[0].Exception.ToString()."),
+        };
     }
 
-    /// <summary>Runs an action for one item; a WorkflowException becomes a non-terminating error for that item.</summary>
+    // A new FailureKind without a category here is CS8509, an error under -warnaserror. CS8524 (a value
+    // outside the enum's names) is not: Core only ever uses the named kinds.
+#pragma warning disable CS8524
+    /// <summary>The ErrorCategory of each FailureKind, spelled out so that a new kind must be given one.</summary>
+    internal static ErrorCategory Category(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureKind.InvalidData => ErrorCategory.InvalidData,
+        FailureKind.InvalidResult => ErrorCategory.InvalidResult,
+        FailureKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        FailureKind.ResourceExists => ErrorCategory.ResourceExists,
+        FailureKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureKind.ReadError => ErrorCategory.ReadError,
+        FailureKind.WriteError => ErrorCategory.WriteError,
+        FailureKind.OperationTimeout => ErrorCategory.OperationTimeout,
+        FailureKind.OperationStopped => ErrorCategory.OperationStopped,
+        FailureKind.ConnectionError => ErrorCategory.ConnectionError,
+        FailureKind.NotImplemented => ErrorCategory.NotImplemented,
+    };
+#pragma warning restore CS8524
+
+    /// <summary>
+    /// What a cmdlet lets pass rather than turn into an ErrorRecord: cancellation (Ctrl+C, a stopped
+    /// wait) and PowerShell's own exceptions, which carry its flow: the pipeline stopping,
+    /// ThrowTerminatingError, -ErrorAction Stop, Select-Object -First ending the pipeline early.
+    /// </summary>
+    internal static bool IsPowerShellFlow(Exception e) =>
+        e is OperationCanceledException || e.GetType().Assembly == typeof(PSCmdlet).Assembly;
+
+    /// <summary>
+    /// Runs an action for one item; a failure becomes a non-terminating error for that item, with its
+    /// WorkflowException's id or, for any other exception, WorkflowUnexpectedError.
+    /// </summary>
     protected void ForItem(Action action)
     {
         try
         {
             action();
         }
-        catch (WorkflowException e)
+        catch (Exception e) when (!IsPowerShellFlow(e))
         {
             WriteError(ToErrorRecord(e));
         }

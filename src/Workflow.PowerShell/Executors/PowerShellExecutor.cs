@@ -113,7 +113,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
                 catch (RuntimeException e)
                 {
                     WriteLog(invocation.Log);
-                    throw new StepFailedException("StepScriptFailed", Threw(invocation, e), e);
+                    throw new StepFailedException(WorkflowErrors.StepScriptFailed, Threw(invocation, e), e);
                 }
                 finally
                 {
@@ -126,7 +126,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
             {
                 // Stopped by something other than the engine (its runspace closed): what it wrote so
                 // far is not the step's output.
-                throw new StepFailedException("StepScriptStopped",
+                throw new StepFailedException(WorkflowErrors.StepScriptStopped,
                     "The step was stopped before it finished: its runspace was closed from outside the workflow engine.");
             }
             var truncated = new List<(string Path, string Type)>();
@@ -166,13 +166,13 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
                 try
                 {
                     script = runspace.SessionStateProxy.InvokeCommand.GetCommand(path, CommandTypes.ExternalScript) as ExternalScriptInfo
-                        ?? throw new StepFailedException("StepScriptMissing", $"The script '{run}' is missing from the published package. Publish the workflow again.");
+                        ?? throw new StepFailedException(WorkflowErrors.StepScriptMissing, $"The script '{run}' is missing from the published package. Publish the workflow again.");
                     block = script.ScriptBlock;
                 }
                 catch (ParseException e)
                 {
                     var first = PowerShellScriptChecker.Errors(e.Errors).FirstOrDefault();
-                    throw new StepFailedException(Workflow.Format.WorkflowErrorIds.StepScriptSyntaxError,
+                    throw new StepFailedException(WorkflowErrors.StepScriptSyntaxError,
                         $"The script {run} does not parse: {first?.Message ?? e.Message}" + (first == null ? "" : $" (at {run}:{first.Line}:{first.Column})") + " Fix it (Test-Workflow shows every error) and publish again.", e);
                 }
                 var declared = (block.Ast as System.Management.Automation.Language.ScriptBlockAst)?.ParamBlock?.Parameters.Count ?? 0;

@@ -100,7 +100,7 @@ public sealed class RegionRunTests : IDisposable
 
         var error = await Assert.ThrowsAsync<WorkflowException>(() => engine.StartRunAsync(workflowId, "null", "gcp:test-one", null, CancellationToken.None));
 
-        Assert.Equal("TestRegionCallFailed", error.ErrorId);
+        Assert.Equal("WorkflowRegionCallFailed", error.ErrorId);
         Assert.Contains("start run", error.Message);
         var run = Assert.Single(engine.GetRuns(workflowId));
         Assert.Equal(RunState.Failed, run.State);
@@ -147,7 +147,7 @@ public sealed class RegionRunTests : IDisposable
         Assert.Equal("gcp:test-one", engine.PlaceRun(homed, null));
         Assert.Equal("local", engine.PlaceRun(homed, "local"));
         var error = Assert.Throws<WorkflowException>(() => engine.PlaceRun(local, "azure:two"));
-        Assert.Equal("TestRegionUnknown", error.ErrorId);
+        Assert.Equal("WorkflowRegionUnsupported", error.ErrorId);
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class RegionRunTests : IDisposable
 
         public string Normalize(string region) => Serves(region)
             ? region
-            : throw new WorkflowException("TestRegionUnknown", FailureKind.InvalidArgument, $"'{region}' is not a test region.", region);
+            : throw new WorkflowException(WorkflowErrors.WorkflowRegionUnsupported, $"'{region}' is not a test region.", region);
 
         public RegionDeployment ReadDeployment(DeploymentRecord record)
         {
@@ -223,7 +223,7 @@ public sealed class RegionRunTests : IDisposable
             public ITaskQueue Queue => regions.QueueFails ? new FailingQueue() : queue;
 
             public WorkflowException Explain(Exception e, string doing) =>
-                new("TestRegionCallFailed", FailureKind.ConnectionError, $"Could not {doing}: {e.Message}", null, e);
+                new(WorkflowErrors.WorkflowRegionCallFailed, $"Could not {doing}: {e.Message}", null, e);
 
             public async Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken)
             {
@@ -248,7 +248,7 @@ public sealed class RegionRunTests : IDisposable
             {
                 if (!await Blobs.ExistsAsync("deployed", cancellationToken))
                 {
-                    throw new WorkflowException("TestRegionNotDeployed", FailureKind.ObjectNotFound, $"Nothing is deployed to {Region}.");
+                    throw new WorkflowException(WorkflowErrors.WorkflowNotDeployed, $"Nothing is deployed to {Region}.");
                 }
             }
 

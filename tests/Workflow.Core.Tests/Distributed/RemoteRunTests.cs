@@ -229,7 +229,7 @@ public sealed class RemoteRunTests : IDisposable
     {
         var workflow = await PublishAsync(Diamond);
         var broken = true;
-        var executor = Images(2).On("left", (_, _) => broken ? throw new StepFailedException("TestStepFailed", "no disk") : Task.FromResult("1"));
+        var executor = Images(2).On("left", (_, _) => broken ? throw new StepFailedException(WorkflowErrors.StepScriptFailed, "no disk") : Task.FromResult("1"));
         var coordinator = Coordinator("a");
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => new RemoteWorker(coordinator, queue, new IStepExecutor[] { executor }, new RemoteWorkerOptions { Concurrency = 2, WorkFolder = home.Root }).Run(null, stop.Token));

@@ -152,7 +152,7 @@ public sealed class EngineRobustnessTests : IDisposable
             var executor = new ScriptedExecutor().On("leaky", (invocation, _) =>
             {
                 invocation.Log.Write("Information", "token is " + invocation.Environment[name]);
-                throw new Workflow.Executors.StepFailedException("TestStepFailed", "bad token " + invocation.Environment[name]);
+                throw new Workflow.Executors.StepFailedException(WorkflowErrors.StepScriptFailed, "bad token " + invocation.Environment[name]);
             });
             var engine = home.Open(executor);
 

@@ -23,7 +23,7 @@ public sealed class FailureTests : IDisposable
         {
             // Fail only once the sibling is running, so the test shows a running step being cancelled.
             await executor.WhenStarted("slow");
-            throw new StepFailedException("TestStepFailed", "disk full");
+            throw new StepFailedException(WorkflowErrors.StepScriptFailed, "disk full");
         });
         var engine = home.Open(executor);
         var clock = Stopwatch.StartNew();
@@ -83,7 +83,7 @@ public sealed class FailureTests : IDisposable
         var calls = 0;
         var executor = new ScriptedExecutor().On("flaky", (_, _) =>
             Interlocked.Increment(ref calls) < 3
-                ? throw new StepFailedException("TestStepFailed", "try again")
+                ? throw new StepFailedException(WorkflowErrors.StepScriptFailed, "try again")
                 : Task.FromResult("""{"ok":true}"""));
         var engine = home.Open(executor);
 
@@ -115,7 +115,7 @@ public sealed class FailureTests : IDisposable
     {
         var executor = new ScriptedExecutor();
         executor.On("broken", (invocation, _) =>
-            throw new StepFailedException("TestStepFailed", "failure " + JsonAttempt(invocation)));
+            throw new StepFailedException(WorkflowErrors.StepScriptFailed, "failure " + JsonAttempt(invocation)));
         var engine = home.Open(executor);
 
         var run = await home.RunAsync(engine, """

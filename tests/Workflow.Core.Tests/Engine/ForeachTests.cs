@@ -137,7 +137,7 @@ public sealed class ForeachTests : IDisposable
             .Returns("split", """{"images":["a","bad","c"]}""")
             .On("resize", (invocation, _) =>
                 (string)JsonNode.Parse(invocation.InputJson)!["item"]! == "bad"
-                    ? throw new Workflow.Executors.StepFailedException("TestStepFailed", "cannot resize bad")
+                    ? throw new Workflow.Executors.StepFailedException(WorkflowErrors.StepScriptFailed, "cannot resize bad")
                     : Task.FromResult("1"));
         var engine = home.Open(executor);
 

@@ -39,7 +39,7 @@ public sealed class PackagePathsTests : System.IDisposable
     public async Task Step_error_and_log_name_the_script_relative_to_the_workflow_folder()
     {
         var executor = new ScriptedExecutor().On("split", (invocation, _) =>
-            throw new StepFailedException("TestStepFailed", $"Cannot read {Path.Combine(invocation.PackageDirectory, "steps", "data.csv")}"));
+            throw new StepFailedException(WorkflowErrors.StepScriptFailed, $"Cannot read {Path.Combine(invocation.PackageDirectory, "steps", "data.csv")}"));
         var engine = home.Open(executor);
 
         var run = await home.RunAsync(engine, """

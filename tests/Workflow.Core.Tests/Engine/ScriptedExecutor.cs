@@ -40,7 +40,7 @@ internal sealed class ScriptedExecutor : IStepExecutor
     });
 
     public ScriptedExecutor Fails(string step, string message = "it broke") =>
-        On(step, (_, _) => throw new StepFailedException("TestStepFailed", message));
+        On(step, (_, _) => throw new StepFailedException(WorkflowErrors.StepScriptFailed, message));
 
     public IReadOnlyList<StepAttempt> Attempts => attempts.OrderBy(a => a.StartSequence).ToArray();
 

@@ -137,7 +137,7 @@ public sealed class SecretTests : IDisposable
         var executor = new ScriptedExecutor().On("leak", (i, _) =>
         {
             i.Log.Write("Warning", $"calling with {i.Environment[name]}");
-            throw new StepFailedException("TestStepFailed", $"401 for token {i.Environment[name]}");
+            throw new StepFailedException(WorkflowErrors.StepScriptFailed, $"401 for token {i.Environment[name]}");
         });
         var engine = home.Open(executor);
 

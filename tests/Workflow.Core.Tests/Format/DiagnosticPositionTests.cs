@@ -36,7 +36,7 @@ public sealed class DiagnosticPositionTests : IDisposable
     {
         var diagnostic = Only("name: demo\nversion: 1.0.0\nsteps:\n\t- name: a\n");
 
-        Assert.Equal(WorkflowErrorIds.YamlMalformed, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.WorkflowYamlMalformed.Id, diagnostic.ErrorId);
         Assert.Equal((4, 1), (diagnostic.Line, diagnostic.Column));
         Assert.Contains("replace the tab with spaces", diagnostic.Message);
     }
@@ -64,7 +64,7 @@ public sealed class DiagnosticPositionTests : IDisposable
     {
         var diagnostic = Only(Header + "steps: *missing\n");
 
-        Assert.Equal(WorkflowErrorIds.YamlMalformed, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.WorkflowYamlMalformed.Id, diagnostic.ErrorId);
         Assert.Equal((3, 8), (diagnostic.Line, diagnostic.Column));
     }
 
@@ -83,7 +83,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var diagnostic = Only(yaml);
 
-        Assert.Equal(WorkflowErrorIds.BadExpression, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.BadExpression.Id, diagnostic.ErrorId);
         Assert.Equal(Find(yaml, "max(3)"), (diagnostic.Line, diagnostic.Column));
         Assert.DoesNotContain("at column", diagnostic.Message); // the diagnostic's own column is the file's
     }
@@ -113,7 +113,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var diagnostic = Only(yaml);
 
-        Assert.Equal(WorkflowErrorIds.ExpressionBadRoot, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.ExpressionBadRoot.Id, diagnostic.ErrorId);
         Assert.Equal(Find(yaml, "nope"), (diagnostic.Line, diagnostic.Column));
     }
 
@@ -130,7 +130,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var e = Assert.Throws<WorkflowException>(() => WorkflowReader.Load(path));
 
-        Assert.Equal(WorkflowErrorIds.FileNotFound, e.ErrorId);
+        Assert.Equal(WorkflowErrors.WorkflowFileNotFound.Id, e.ErrorId);
         Assert.Equal(FailureKind.ObjectNotFound, e.Kind);
         Assert.Equal(path, e.Target);
         Assert.StartsWith($"'{path}' was not found.", e.Message);
@@ -142,7 +142,7 @@ public sealed class DiagnosticPositionTests : IDisposable
     {
         var e = Assert.Throws<WorkflowException>(() => WorkflowReader.Load(folder.Path));
 
-        Assert.Equal(WorkflowErrorIds.FileNotFound, e.ErrorId);
+        Assert.Equal(WorkflowErrors.WorkflowFileNotFound.Id, e.ErrorId);
         Assert.Equal(FailureKind.ObjectNotFound, e.Kind);
         Assert.Contains($"'{folder.Path}' holds no workflow.yml", e.Message);
     }
@@ -156,7 +156,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var diagnostic = Assert.Single(WorkflowReader.Load(folder.Path, checker).Diagnostics);
 
-        Assert.Equal(WorkflowErrorIds.StepScriptSyntaxError, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.StepScriptSyntaxError.Id, diagnostic.ErrorId);
         Assert.Equal((script, 2, 12), (diagnostic.File, diagnostic.Line, diagnostic.Column));
         Assert.Equal("Script 'steps/split.ps1' of step 'split' does not parse: Missing closing '}' in statement block or type definition. (MissingEndCurlyBrace) Fix the script; the step cannot run as it is.", diagnostic.Message);
         Assert.Equal(new[] { script }, checker.Checked); // two steps, one script: checked once
@@ -171,7 +171,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var diagnostics = WorkflowReader.Load(folder.Path, checker).Diagnostics;
 
-        Assert.Equal(new[] { WorkflowErrorIds.UnknownKey, WorkflowErrorIds.StepScriptSyntaxError }, diagnostics.Select(d => d.ErrorId));
+        Assert.Equal(new[] { WorkflowErrors.WorkflowUnknownKey.Id, WorkflowErrors.StepScriptSyntaxError.Id }, diagnostics.Select(d => d.ErrorId));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var diagnostic = Assert.Single(WorkflowReader.Load(folder.Path, checker).Diagnostics);
 
-        Assert.Equal(WorkflowErrorIds.StepScriptMissing, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.StepScriptMissing.Id, diagnostic.ErrorId);
         Assert.Empty(checker.Checked);
     }
 
@@ -197,7 +197,7 @@ public sealed class DiagnosticPositionTests : IDisposable
 
         var e = await Assert.ThrowsAsync<WorkflowException>(() => engine.Catalog.PublishAsync(folder.Path, force: false, checker));
 
-        Assert.Equal(WorkflowErrorIds.StepScriptSyntaxError, e.ErrorId);
+        Assert.Equal(WorkflowErrors.StepScriptSyntaxError.Id, e.ErrorId);
         Assert.StartsWith($"{script}:1:5: Script 'steps/split.ps1'", e.Message);
         Assert.Empty(engine.Catalog.List());
     }

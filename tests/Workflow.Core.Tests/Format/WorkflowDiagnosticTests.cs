@@ -29,7 +29,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var result = WorkflowReader.Parse("name: demo\nversion: 'x\n", "workflow.yml", null);
 
-        AssertAt(Assert.Single(result.Diagnostics), WorkflowErrorIds.YamlMalformed, 2, 10);
+        AssertAt(Assert.Single(result.Diagnostics), WorkflowErrors.WorkflowYamlMalformed.Id, 2, 10);
         Assert.Null(result.Definition);
     }
 
@@ -39,7 +39,7 @@ public sealed class WorkflowDiagnosticTests
         var result = WorkflowReader.Parse("name: demo\nsecrets: [A\nversion: 1.0.0\n", "workflow.yml", null);
 
         var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal(WorkflowErrorIds.YamlMalformed, diagnostic.ErrorId);
+        Assert.Equal(WorkflowErrors.WorkflowYamlMalformed.Id, diagnostic.ErrorId);
         Assert.Equal(2, diagnostic.Line);
         Assert.Null(result.Definition);
     }
@@ -49,7 +49,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var result = WorkflowReader.Parse("- name: demo\n", "workflow.yml", null);
 
-        AssertAt(Assert.Single(result.Diagnostics), WorkflowErrorIds.RootNotMapping, 1, 1);
+        AssertAt(Assert.Single(result.Diagnostics), WorkflowErrors.WorkflowRootNotMapping.Id, 1, 1);
         Assert.Null(result.Definition);
     }
 
@@ -58,7 +58,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    command: [echo]\n    neds: [b]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.UnknownKey, 6, 5);
+        AssertAt(diagnostic, WorkflowErrors.WorkflowUnknownKey.Id, 6, 5);
         Assert.Contains("'neds'", diagnostic.Message);
         Assert.Contains("needs", diagnostic.Message);
     }
@@ -66,7 +66,7 @@ public sealed class WorkflowDiagnosticTests
     [Fact]
     public void Unknown_top_level_key_is_WorkflowUnknownKey()
     {
-        AssertAt(Only(Header + "step: []\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.UnknownKey, 3, 1);
+        AssertAt(Only(Header + "step: []\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.WorkflowUnknownKey.Id, 3, 1);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only("name: demo\nsteps:\n  - name: a\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.MissingKey, 1, 1);
+        AssertAt(diagnostic, WorkflowErrors.WorkflowMissingKey.Id, 1, 1);
         Assert.Contains("version", diagnostic.Message);
     }
 
@@ -83,26 +83,26 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps: []\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.MissingKey, 3, 8);
+        AssertAt(diagnostic, WorkflowErrors.WorkflowMissingKey.Id, 3, 8);
         Assert.Contains("no steps", diagnostic.Message);
     }
 
     [Fact]
     public void Uppercase_workflow_name_is_WorkflowBadName()
     {
-        AssertAt(Only("name: My_Flow\nversion: 1.0.0\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadName, 1, 7);
+        AssertAt(Only("name: My_Flow\nversion: 1.0.0\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.WorkflowBadName.Id, 1, 7);
     }
 
     [Fact]
     public void Version_with_a_space_is_WorkflowBadVersion()
     {
-        AssertAt(Only("name: demo\nversion: '1 0'\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadVersion, 2, 10);
+        AssertAt(Only("name: demo\nversion: '1 0'\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.WorkflowBadVersion.Id, 2, 10);
     }
 
     [Fact]
     public void Step_name_with_a_dot_is_StepBadName()
     {
-        AssertAt(Only(Header + "steps:\n  - name: split.it\n    command: [echo]\n"), WorkflowErrorIds.StepBadName, 4, 11);
+        AssertAt(Only(Header + "steps:\n  - name: split.it\n    command: [echo]\n"), WorkflowErrors.StepBadName.Id, 4, 11);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    command: [echo]\n  - name: a\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.StepDuplicate, 6, 11);
+        AssertAt(diagnostic, WorkflowErrors.StepDuplicate.Id, 6, 11);
         Assert.Contains("line 4", diagnostic.Message);
     }
 
@@ -127,7 +127,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    needs: [ghost]\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.StepUnknownNeed, 5, 13);
+        AssertAt(diagnostic, WorkflowErrors.StepUnknownNeed.Id, 5, 13);
         Assert.Contains("'a'", diagnostic.Message);
         Assert.Contains("'ghost'", diagnostic.Message);
     }
@@ -150,7 +150,7 @@ public sealed class WorkflowDiagnosticTests
                 command: [echo]
             """);
 
-        AssertAt(diagnostic, WorkflowErrorIds.StepCycle, 7, 20);
+        AssertAt(diagnostic, WorkflowErrors.StepCycle.Id, 7, 20);
         Assert.Contains("a -> c -> b -> a", diagnostic.Message);
     }
 
@@ -173,7 +173,7 @@ public sealed class WorkflowDiagnosticTests
                 command: [echo]
             """, "workflow.yml", null);
 
-        Assert.All(result.Diagnostics, d => Assert.Equal(WorkflowErrorIds.StepCycle, d.ErrorId));
+        Assert.All(result.Diagnostics, d => Assert.Equal(WorkflowErrors.StepCycle.Id, d.ErrorId));
         Assert.Equal(
             new[] { "a -> b -> a", "a -> c -> a", "d -> d" },
             result.Diagnostics.Select(d => d.Message.Split(": ")[1].Split(" (")[0]));
@@ -182,7 +182,7 @@ public sealed class WorkflowDiagnosticTests
     [Fact]
     public void Step_without_run_command_or_image_is_StepNoAction()
     {
-        AssertAt(Only(Header + "steps:\n  - name: a\n    needs: []\n"), WorkflowErrorIds.StepNoAction, 4, 5);
+        AssertAt(Only(Header + "steps:\n  - name: a\n    needs: []\n"), WorkflowErrors.StepNoAction.Id, 4, 5);
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    run: a.ps1\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.StepSeveralActions, 6, 5);
+        AssertAt(diagnostic, WorkflowErrors.StepSeveralActions.Id, 6, 5);
         Assert.Contains("run", diagnostic.Message);
         Assert.Contains("command", diagnostic.Message);
     }
@@ -217,14 +217,14 @@ public sealed class WorkflowDiagnosticTests
 
         var diagnostic = Only(Header + $"steps:\n  - name: a\n    run: {run}\n  - name: b\n    run: steps/present.ps1\n", Path.Combine(folder.Path, "project"));
 
-        AssertAt(diagnostic, WorkflowErrorIds.StepScriptMissing, 5, 10);
+        AssertAt(diagnostic, WorkflowErrors.StepScriptMissing.Id, 5, 10);
         Assert.Contains(run, diagnostic.Message);
     }
 
     [Fact]
     public void Run_of_a_non_ps1_file_is_StepScriptNotPowerShell()
     {
-        AssertAt(Only(Header + "steps:\n  - name: a\n    run: steps/split.sh\n"), WorkflowErrorIds.StepScriptNotPowerShell, 5, 10);
+        AssertAt(Only(Header + "steps:\n  - name: a\n    run: steps/split.sh\n"), WorkflowErrors.StepScriptNotPowerShell.Id, 5, 10);
     }
 
     [Theory]
@@ -233,13 +233,13 @@ public sealed class WorkflowDiagnosticTests
     [InlineData("1.5s")]
     public void Timeout_that_is_not_a_positive_duration_is_BadDuration(string timeout)
     {
-        AssertAt(Only(Header + $"steps:\n  - name: a\n    command: [echo]\n    timeout: {timeout}\n"), WorkflowErrorIds.BadDuration, 6, 14);
+        AssertAt(Only(Header + $"steps:\n  - name: a\n    command: [echo]\n    timeout: {timeout}\n"), WorkflowErrors.BadDuration.Id, 6, 14);
     }
 
     [Fact]
     public void Retry_interval_that_is_not_a_duration_is_BadDuration()
     {
-        AssertAt(Only(Header + "defaults:\n  retry: { interval: fast }\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadDuration, 4, 22);
+        AssertAt(Only(Header + "defaults:\n  retry: { interval: fast }\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.BadDuration.Id, 4, 22);
     }
 
     [Theory]
@@ -249,7 +249,7 @@ public sealed class WorkflowDiagnosticTests
     [InlineData("interval: 2m, max_interval: 1m", 4, 40)]
     public void Retry_out_of_range_is_BadRetry(string retry, int line, int column)
     {
-        AssertAt(Only(Header + $"defaults:\n  retry: {{ {retry} }}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadRetry, line, column);
+        AssertAt(Only(Header + $"defaults:\n  retry: {{ {retry} }}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.BadRetry.Id, line, column);
     }
 
     [Theory]
@@ -258,7 +258,7 @@ public sealed class WorkflowDiagnosticTests
     [InlineData("lots")]
     public void Memory_outside_128_to_10240_is_BadMemory(string memory)
     {
-        AssertAt(Only(Header + $"steps:\n  - name: a\n    command: [echo]\n    memory_mb: {memory}\n"), WorkflowErrorIds.BadMemory, 6, 16);
+        AssertAt(Only(Header + $"steps:\n  - name: a\n    command: [echo]\n    memory_mb: {memory}\n"), WorkflowErrors.BadMemory.Id, 6, 16);
     }
 
     [Theory]
@@ -267,7 +267,7 @@ public sealed class WorkflowDiagnosticTests
     [InlineData("aws:US-EAST-1")]
     public void Region_not_local_or_provider_region_is_BadRegion(string region)
     {
-        AssertAt(Only(Header + $"home_region: {region}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadRegion, 3, 14);
+        AssertAt(Only(Header + $"home_region: {region}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.BadRegion.Id, 3, 14);
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class WorkflowDiagnosticTests
                 regions: [aws:us-east-1, aws:eu-west-1]
             """);
 
-        AssertAt(diagnostic, WorkflowErrorIds.RegionDisallowed, 8, 30);
+        AssertAt(diagnostic, WorkflowErrors.RegionDisallowed.Id, 8, 30);
         Assert.Contains("aws:eu-west-1", diagnostic.Message);
     }
 
@@ -295,13 +295,13 @@ public sealed class WorkflowDiagnosticTests
     [InlineData("priority: [cost, cost]", 4, 20)]
     public void Constraint_with_unknown_metric_type_or_value_is_BadConstraint(string constraint, int line, int column)
     {
-        AssertAt(Only(Header + $"constraints:\n  {constraint}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadConstraint, line, column);
+        AssertAt(Only(Header + $"constraints:\n  {constraint}\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.BadConstraint.Id, line, column);
     }
 
     [Fact]
     public void Secret_with_a_hyphen_is_BadSecretName()
     {
-        AssertAt(Only(Header + "secrets: [API_TOKEN, API-KEY]\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadSecretName, 3, 22);
+        AssertAt(Only(Header + "secrets: [API_TOKEN, API-KEY]\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.BadSecretName.Id, 3, 22);
     }
 
     [Fact]
@@ -309,14 +309,14 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    command: [echo]\n  - name: b\n    needs: [a]\n    if: steps.a.output.count > max(3)\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.BadExpression, 8, 32);
+        AssertAt(diagnostic, WorkflowErrors.BadExpression.Id, 8, 32);
         Assert.Contains("function call", diagnostic.Message);
     }
 
     [Fact]
     public void Syntax_error_in_quoted_foreach_is_BadExpression_inside_the_quotes()
     {
-        AssertAt(Only(Header + "steps:\n  - name: a\n    foreach: 'input.items.'\n    command: [echo]\n"), WorkflowErrorIds.BadExpression, 5, 27);
+        AssertAt(Only(Header + "steps:\n  - name: a\n    foreach: 'input.items.'\n    command: [echo]\n"), WorkflowErrors.BadExpression.Id, 5, 27);
     }
 
     [Fact]
@@ -324,7 +324,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    if: !input.skip\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.BadExpression, 5, 9);
+        AssertAt(diagnostic, WorkflowErrors.BadExpression.Id, 5, 9);
         Assert.Contains("Quote", diagnostic.Message);
     }
 
@@ -333,7 +333,7 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    command: [echo]\n  - name: b\n    if: steps.a.output.ok\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.ExpressionUnknownStep, 7, 15);
+        AssertAt(diagnostic, WorkflowErrors.ExpressionUnknownStep.Id, 7, 15);
         Assert.Contains("Add a to its needs", diagnostic.Message);
     }
 
@@ -348,7 +348,7 @@ public sealed class WorkflowDiagnosticTests
     [Fact]
     public void Output_reading_no_step_is_ExpressionUnknownStep()
     {
-        AssertAt(Only(Header + "output: steps.ghost.output\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.ExpressionUnknownStep, 3, 15);
+        AssertAt(Only(Header + "output: steps.ghost.output\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.ExpressionUnknownStep.Id, 3, 15);
     }
 
     [Fact]
@@ -356,31 +356,31 @@ public sealed class WorkflowDiagnosticTests
     {
         var diagnostic = Only(Header + "steps:\n  - name: a\n    if: input.ok && env.DEBUG\n    command: [echo]\n");
 
-        AssertAt(diagnostic, WorkflowErrorIds.ExpressionBadRoot, 5, 21);
+        AssertAt(diagnostic, WorkflowErrors.ExpressionBadRoot.Id, 5, 21);
         Assert.Contains("'env'", diagnostic.Message);
     }
 
     [Fact]
     public void Output_reading_item_is_ExpressionBadRoot()
     {
-        AssertAt(Only(Header + "output: item\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.ExpressionBadRoot, 3, 9);
+        AssertAt(Only(Header + "output: item\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.ExpressionBadRoot.Id, 3, 9);
     }
 
     [Fact]
     public void Steps_as_a_mapping_is_WorkflowBadValue()
     {
-        AssertAt(Only(Header + "steps:\n  a:\n    command: [echo]\n"), WorkflowErrorIds.BadValue, 4, 3);
+        AssertAt(Only(Header + "steps:\n  a:\n    command: [echo]\n"), WorkflowErrors.WorkflowBadValue.Id, 4, 3);
     }
 
     [Fact]
     public void Needs_as_a_mapping_is_WorkflowBadValue()
     {
-        AssertAt(Only(Header + "steps:\n  - name: a\n    command: [echo]\n    needs: { b: 1 }\n"), WorkflowErrorIds.BadValue, 6, 12);
+        AssertAt(Only(Header + "steps:\n  - name: a\n    command: [echo]\n    needs: { b: 1 }\n"), WorkflowErrors.WorkflowBadValue.Id, 6, 12);
     }
 
     [Fact]
     public void Number_where_a_list_is_needed_is_WorkflowBadValue()
     {
-        AssertAt(Only(Header + "secrets: 5\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrorIds.BadValue, 3, 10);
+        AssertAt(Only(Header + "secrets: 5\nsteps:\n  - name: a\n    command: [echo]\n"), WorkflowErrors.WorkflowBadValue.Id, 3, 10);
     }
 }

@@ -202,7 +202,7 @@ public sealed class WorkflowReaderTests : IDisposable
         Assert.True(result.HasErrors);
         Assert.NotNull(result.Definition);
         Assert.Equal(
-            new[] { WorkflowErrorIds.BadName, WorkflowErrorIds.StepUnknownNeed, WorkflowErrorIds.BadDuration, WorkflowErrorIds.StepNoAction },
+            new[] { WorkflowErrors.WorkflowBadName.Id, WorkflowErrors.StepUnknownNeed.Id, WorkflowErrors.BadDuration.Id, WorkflowErrors.StepNoAction.Id },
             result.Diagnostics.Select(d => d.ErrorId));
         Assert.Equal(new[] { 1, 5, 7, 8 }, result.Diagnostics.Select(d => d.Line));
     }
@@ -222,7 +222,7 @@ public sealed class WorkflowReaderTests : IDisposable
 
         var error = Assert.Throws<WorkflowException>(() => result.EnsureValid());
 
-        Assert.Equal(WorkflowErrorIds.StepUnknownNeed, error.ErrorId);
+        Assert.Equal(WorkflowErrors.StepUnknownNeed.Id, error.ErrorId);
         Assert.Equal(FailureKind.InvalidData, error.Kind);
         var lines = error.Message.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         Assert.Equal(2, lines.Length);
