@@ -40,7 +40,7 @@ public sealed class WorkflowCatalog
     /// refused unless <paramref name="force"/>; the same content again is a no-op. A script that
     /// <paramref name="scripts"/> finds does not parse is refused like any other error.
     /// </summary>
-    public async Task<WorkflowInfo> PublishAsync(string path, bool force, IStepScriptChecker? scripts = null)
+    public async Task<WorkflowInfo> PublishAsync(string path, bool force, IStepScriptChecker? scripts = null, System.Threading.CancellationToken cancellationToken = default)
     {
         var (definition, folder, hash) = Read(path, scripts);
         var existing = store.GetWorkflow(definition.WorkflowId);
@@ -54,7 +54,7 @@ public sealed class WorkflowCatalog
                 $"Workflow '{definition.WorkflowId}' is already published with other content. Raise 'version' in workflow.yml, or use -Force to replace it.",
                 definition.WorkflowId);
         }
-        await UploadPackageAsync(blobs, folder, definition.WorkflowId, hash).ConfigureAwait(false);
+        await UploadPackageAsync(blobs, folder, definition.WorkflowId, hash, cancellationToken).ConfigureAwait(false);
         var info = Describe(definition, hash, folder) with
         {
             PublishedAt = DateTimeOffset.UtcNow,
@@ -128,11 +128,11 @@ public sealed class WorkflowCatalog
         }
     }
 
-    public async Task RemoveAsync(string workflowId)
+    public async Task RemoveAsync(string workflowId, System.Threading.CancellationToken cancellationToken = default)
     {
         EnsureRemovable(workflowId);
         store.RemoveWorkflow(workflowId);
-        await blobs.DeleteAsync($"packages/{workflowId}").ConfigureAwait(false);
+        await blobs.DeleteAsync($"packages/{workflowId}", cancellationToken).ConfigureAwait(false);
         loaded.TryRemove(workflowId, out _);
     }
 

@@ -130,6 +130,18 @@ public sealed class WorkflowEngine : IDisposable
     public IReadOnlyList<WorkflowRun> GetRuns(string? workflowId = null) => Store.GetRuns(workflowId);
 
     /// <summary>
+    /// The run as it is now: a region's run that has not ended is synced from its bucket first (only
+    /// what is new is fetched), so its steps and logs are what its workers wrote.
+    /// </summary>
+    public async Task<WorkflowRun> GetRunAsync(string runId, CancellationToken cancellationToken, RegionAccess? access = null)
+    {
+        var run = GetRun(runId);
+        if (!RunOwner.IsRemote(run.Owner) || run.State.IsFinal()) return run;
+        await Regions.SyncAsync(Regions.Deployment(run.WorkflowId, run.Owner!), access ?? RegionAccess.Default, new[] { runId }, cancellationToken).ConfigureAwait(false);
+        return GetRun(runId);
+    }
+
+    /// <summary>
     /// Waits until the run is final, reporting its progress: a run of this session is awaited, one
     /// carried on by another session is polled in the store, one in a region is followed in its
     /// bucket and then synced into the store.
@@ -236,9 +248,9 @@ public sealed class WorkflowEngine : IDisposable
     }
 
     /// <summary>The run's output: the workflow's <c>output</c> expression, else the outputs of its last steps.</summary>
-    public async Task<JsonNode?> ReceiveAsync(string runId, CancellationToken cancellationToken = default)
+    public async Task<JsonNode?> ReceiveAsync(string runId, CancellationToken cancellationToken = default, RegionAccess? access = null)
     {
-        var run = GetRun(runId);
+        var run = await GetRunAsync(runId, cancellationToken, access).ConfigureAwait(false);
         if (!run.State.IsFinal())
         {
             throw new WorkflowException(WorkflowErrors.WorkflowRunNotFinished,
@@ -272,9 +284,9 @@ public sealed class WorkflowEngine : IDisposable
         GetLogsAsync(runId, step).GetAwaiter().GetResult();
 
     /// <summary>The run's log, every line written so far (they are posted to the store without waiting: flushed first).</summary>
-    public async Task<IReadOnlyList<WorkflowLogRecord>> GetLogsAsync(string runId, string? step = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<WorkflowLogRecord>> GetLogsAsync(string runId, string? step = null, CancellationToken cancellationToken = default, RegionAccess? access = null)
     {
-        GetRun(runId);
+        await GetRunAsync(runId, cancellationToken, access).ConfigureAwait(false);
         await services.Writer.FlushAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return Store.GetLogs(runId, step);

@@ -5,7 +5,7 @@ using Workflow.Model;
 
 namespace Workflow.PowerShell.Commands;
 
-/// <summary>Lists runs, newest first: all, of a workflow, or by run id.</summary>
+/// <summary>Lists runs, newest first: all, of a workflow, or by run id (a region's run that has not ended is synced from its bucket first).</summary>
 // No parameter sets: a piped WorkflowRun binds RunId and WorkflowId both, and RunId must win.
 [Cmdlet(VerbsCommon.Get, "WorkflowRun")]
 [OutputType(typeof(WorkflowRun))]
@@ -32,7 +32,7 @@ public sealed class GetWorkflowRunCommand : WorkflowCmdlet
     {
         if (RunId != null)
         {
-            foreach (var id in RunId) ForItem(() => WriteObject(Engine.GetRun(id)));
+            foreach (var id in RunId) ForItem(() => WriteObject(WaitFor(token => Engine.GetRunAsync(id, token))));
             return;
         }
         if (WorkflowId != null)

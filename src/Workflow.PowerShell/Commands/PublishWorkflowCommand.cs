@@ -39,7 +39,7 @@ public sealed class PublishWorkflowCommand : AwsCmdlet
         var regions = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(Region ?? System.Array.Empty<string>(),
             name => ShouldProcess(definition.WorkflowId, $"Deploy {hash} to {name}: package in S3, task queue and dead-letter queue in SQS")));
         if (!local) return;
-        var info = WaitFor(_ => Engine.Catalog.PublishAsync(folder, Force, PowerShellScriptChecker.Instance));
+        var info = WaitFor(token => Engine.Catalog.PublishAsync(folder, Force, PowerShellScriptChecker.Instance, token));
         foreach (var name in regions)
         {
             // A region that fails (unknown, unreachable, not ours) is an error of its own: the

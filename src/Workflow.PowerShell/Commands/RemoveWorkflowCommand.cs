@@ -49,7 +49,7 @@ public sealed class RemoveWorkflowCommand : AwsCmdlet
                 }
                 var runs = Engine.GetRuns(id).Count;
                 if (!Proceed(id, $"Remove workflow and its {runs} run(s)")) return;
-                WaitFor(_ => Engine.Catalog.RemoveAsync(id));
+                WaitFor(token => Engine.Catalog.RemoveAsync(id, token));
                 if (PassThru) WriteObject(info);
             });
         }

@@ -92,6 +92,31 @@ public sealed class RegionRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Getting_a_region_run_syncs_what_its_workers_wrote_and_its_log_and_output_come_with_it()
+    {
+        var executor = new ScriptedExecutor().Returns("second", """{"answer":42}""");
+        var engine = Open(executor);
+        var workflowId = await DeployAsync(engine, Chain);
+        var run = await engine.StartRunAsync(workflowId, "null", "gcp:test-one", null, CancellationToken.None);
+        using (var worker = await WorkerAsync(engine, executor))
+        {
+            using var stop = new CancellationTokenSource();
+            var running = Task.Run(() => worker.Worker.Run(null, stop.Token));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (executor.Of("second").Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            await Task.Delay(200); // the result and the run's end are written after the attempt
+            stop.Cancel();
+            await running;
+        }
+        Assert.Equal(RunState.Queued, engine.GetRun(run.RunId).State); // the store has not been told
+
+        var current = await engine.GetRunAsync(run.RunId, CancellationToken.None);
+
+        Assert.Equal(RunState.Succeeded, current.State);
+        Assert.Equal(42, (await engine.ReceiveAsync(run.RunId))!["answer"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task A_run_whose_region_cannot_take_its_first_steps_ends_Failed_here_with_the_regions_explanation()
     {
         var engine = Open(new ScriptedExecutor());
