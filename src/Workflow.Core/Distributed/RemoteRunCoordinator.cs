@@ -281,7 +281,7 @@ public sealed class RemoteRunCoordinator
         }
         var scope = new ExpressionScope { Input = run.Input, StepOutputs = scopeOutputs };
         var region = run.Document.Region;
-        var shared = InputDocument.Shared(run.Input, needOutputs);
+        var shared = SharedInput.Of(run.Input, needOutputs);
         try
         {
             if (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope))
@@ -339,7 +339,7 @@ public sealed class RemoteRunCoordinator
         public List<StepTask> Outbox { get; } = new();
     }
 
-    private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>
+    private static StepTask NewTask(RemoteRun run, StepDefinition step, SharedInput shared, int? item, string? itemJson, string region) =>
         new(run.Document.RunId, run.Document.WorkflowId, step.Name, item, 1, shared, itemJson, region, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     private async Task EndIfDoneAsync(RemoteRun run, StepDefinition last, CancellationToken cancellationToken)

@@ -250,10 +250,10 @@ internal sealed class RunScheduler
         }
     }
 
-    private string SharedInput(StepSlot slot) =>
-        InputDocument.Shared(run.Input, slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output)));
+    private SharedInput SharedInput(StepSlot slot) =>
+        Engine.SharedInput.Of(run.Input, slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output)));
 
-    private StepTask Task(StepSlot slot, string sharedInput, int? item, string? itemJson) =>
+    private StepTask Task(StepSlot slot, SharedInput sharedInput, int? item, string? itemJson) =>
         new(run.RunId, run.Workflow.Info.WorkflowId, slot.Step.Name, item, slot.Attempt + 1, sharedInput, itemJson,
             run.Workflow.Definition.HomeRegion);
 
