@@ -238,7 +238,7 @@ public sealed class RemoteRunCoordinator
             if (result == null) return; // another need is not final yet: its worker decides
             states[need] = result.State;
         }
-        var verdict = StepDecision.Decide(step, states);
+        var verdict = StepDecision.Readiness(step, states);
         var halt = verdict == StepVerdict.Cancel ? null : await run.HaltAsync(cancellationToken).ConfigureAwait(false);
         if (halt != null) verdict = StepVerdict.Cancel;
         // Only a step with several needs can be made ready by two workers at once: it is claimed.
@@ -257,7 +257,7 @@ public sealed class RemoteRunCoordinator
         }
         else
         {
-            final = await StartStepAsync(run, step, handling, cancellationToken).ConfigureAwait(false);
+            final = await StartStepAsync(run, step, states, handling, cancellationToken).ConfigureAwait(false);
         }
         if (final != null)
         {
@@ -266,52 +266,45 @@ public sealed class RemoteRunCoordinator
     }
 
     /// <summary>Enqueues the step's task(s); returns the result instead when the step ends without running.</summary>
-    private async Task<RemoteStepResult?> StartStepAsync(RemoteRun run, StepDefinition step, Handling handling, CancellationToken cancellationToken)
+    private async Task<RemoteStepResult?> StartStepAsync(RemoteRun run, StepDefinition step, IReadOnlyDictionary<string, StepState> states, Handling handling, CancellationToken cancellationToken)
     {
-        var needOutputs = new List<KeyValuePair<string, JsonNode?>>();
         var scopeOutputs = new Dictionary<string, JsonNode?>();
         // if/foreach may read any step the step needs, directly or not; the task carries direct needs.
         var read = step.If != null || step.Foreach != null ? run.Ancestors(step.Name) : (IReadOnlyCollection<string>)step.Needs;
         foreach (var name in read)
         {
             var result = await run.ResultAsync(name, cancellationToken).ConfigureAwait(false);
-            var output = result?.Output == null ? null : JsonNode.Parse(await outputs.ResolveAsync(result.Output).ConfigureAwait(false));
-            if (result?.State == StepState.Succeeded) scopeOutputs[name] = output;
-            if (step.Needs.Contains(name)) needOutputs.Add(new(name, output));
+            if (result?.State == StepState.Succeeded)
+            {
+                scopeOutputs[name] = result.Output == null ? null : JsonNode.Parse(await outputs.ResolveAsync(result.Output).ConfigureAwait(false));
+            }
         }
-        var scope = new ExpressionScope { Input = run.Input, StepOutputs = scopeOutputs };
+        var plan = StepDecision.Decide(step, states, new ExpressionScope { Input = run.Input, StepOutputs = scopeOutputs });
         var region = run.Document.Region;
-        var shared = InputDocument.Shared(run.Input, needOutputs);
-        try
+        switch (plan.Verdict)
         {
-            if (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope))
-            {
-                return await run.WriteStepAsync(step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
-            }
-            if (step.Foreach == null)
-            {
-                handling.Outbox.Add(NewTask(run, step, shared, null, null, region));
+            case StepVerdict.Run:
+                handling.Outbox.Add(NewTask(run, step, plan.Input!, null, null, region));
                 return null;
-            }
-            var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
-                ?? throw new WorkflowException(WorkflowErrors.ForeachNotArray,
-                    $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
-            if (items.Count == 0)
-            {
+            case StepVerdict.RunItems:
+                var items = plan.Items!;
+                await blobs.PutIfAbsentAsync(run.Keys.ItemCount(step.Name), RemoteJson.Bytes(new ForeachCount(items.Count)), cancellationToken).ConfigureAwait(false);
+                var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false));
+                for (var i = 0; i < items.Count; i++)
+                {
+                    if (finished.Contains(run.Keys.Item(step.Name, i))) continue;
+                    handling.Outbox.Add(NewTask(run, step, plan.Input!, i, InputDocument.ToJson(items[i]), region));
+                }
+                return null;
+            case StepVerdict.Succeed:
                 return await run.WriteStepAsync(step.Name, StepState.Succeeded, 0, null, "[]", null, cancellationToken).ConfigureAwait(false);
-            }
-            await blobs.PutIfAbsentAsync(run.Keys.ItemCount(step.Name), RemoteJson.Bytes(new ForeachCount(items.Count)), cancellationToken).ConfigureAwait(false);
-            var finished = new HashSet<string>(await blobs.ListAsync(run.Keys.ItemsPrefix(step.Name), cancellationToken).ConfigureAwait(false));
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (finished.Contains(run.Keys.Item(step.Name, i))) continue;
-                handling.Outbox.Add(NewTask(run, step, shared, i, InputDocument.ToJson(items[i]), region));
-            }
-            return null;
-        }
-        catch (WorkflowException e)
-        {
-            return await run.WriteStepAsync(step.Name, StepState.Failed, 0, null, null, e.Message, cancellationToken).ConfigureAwait(false);
+            case StepVerdict.Fail:
+                return await run.WriteStepAsync(step.Name, StepState.Failed, 0, null, null, plan.Error!.Message, cancellationToken).ConfigureAwait(false);
+            case StepVerdict.Skip:
+                return await run.WriteStepAsync(step.Name, StepState.Skipped, 0, null, null, null, cancellationToken).ConfigureAwait(false);
+            default:
+                // Wait and Cancel come from the needs' states, on which the caller already decided Run.
+                throw new InvalidOperationException($"Step '{step.Name}' was started on the verdict {plan.Verdict}.");
         }
     }
 
@@ -339,7 +332,7 @@ public sealed class RemoteRunCoordinator
         public List<StepTask> Outbox { get; } = new();
     }
 
-    private static StepTask NewTask(RemoteRun run, StepDefinition step, string shared, int? item, string? itemJson, string region) =>
+    private static StepTask NewTask(RemoteRun run, StepDefinition step, SharedInput shared, int? item, string? itemJson, string region) =>
         new(run.Document.RunId, run.Document.WorkflowId, step.Name, item, 1, shared, itemJson, region, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     private async Task EndIfDoneAsync(RemoteRun run, StepDefinition last, CancellationToken cancellationToken)

@@ -158,12 +158,12 @@ internal sealed class RunScheduler
             if (slot.State != StepState.Pending || slot.Dispatched) continue;
             if (failure != null || run.Cancellation.IsCancellationRequested)
             {
-                Decide(slot, StepVerdict.Cancel, changes, tasks);
+                Cancel(slot, changes);
             }
             else if (!closing)
             {
                 // While the engine closes, nothing new starts: the step stays Pending for the next session.
-                Decide(slot, StepDecision.Decide(slot.Step, states), changes, tasks);
+                Decide(slot, changes, tasks);
             }
         }
 
@@ -189,76 +189,61 @@ internal sealed class RunScheduler
         }
     }
 
-    private void Decide(StepSlot slot, StepVerdict verdict, List<StoreChange> changes, List<StepTask> tasks)
+    /// <summary>Carries out the decision of <see cref="StepDecision"/> for a step whose needs are all final.</summary>
+    private void Decide(StepSlot slot, List<StoreChange> changes, List<StepTask> tasks)
     {
         var step = slot.Step;
-        if (verdict == StepVerdict.Cancel)
+        var plan = StepDecision.Decide(step, states, new ExpressionScope { Input = run.Input, StepOutputs = outputs });
+        switch (plan.Verdict)
         {
-            Finish(slot, StepState.Cancelled, changes, error: failure != null ? "A step it depends on failed." : "The run was stopped.");
-            return;
-        }
-        try
-        {
-            var scope = Scope(item: null);
-            if (verdict == StepVerdict.Skip || (step.If != null && !WorkflowExpression.Parse(step.If).IsTrue(scope)))
-            {
+            case StepVerdict.Wait:
+                return;
+            case StepVerdict.Cancel:
+                Cancel(slot, changes);
+                return;
+            case StepVerdict.Skip:
                 Finish(slot, StepState.Skipped, changes);
                 return;
-            }
-            if (step.Foreach == null)
-            {
-                slot.Dispatched = true;
-                changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt));
-                tasks.Add(Task(slot, SharedInput(slot), null, null));
-                return;
-            }
-            var items = WorkflowExpression.Parse(step.Foreach).Evaluate(scope) as JsonArray
-                ?? throw new WorkflowException(WorkflowErrors.ForeachNotArray,
-                    $"foreach '{step.Foreach}' did not give an array. Make the expression read an array output.");
-            if (items.Count == 0)
-            {
-                slot.Output = new JsonArray();
+            case StepVerdict.Succeed:
+                slot.Output = plan.Items;
                 Finish(slot, StepState.Succeeded, changes, output: "[]");
                 return;
-            }
-            slot.Dispatched = true;
-            if (slot.Items == null || slot.Items.Length != items.Count)
-            {
-                slot.Items = new JsonNode?[items.Count];
-                slot.ItemDone = new bool[items.Count];
-            }
-            changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count));
-            var shared = SharedInput(slot);
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (!slot.ItemDone![i]) tasks.Add(Task(slot, shared, i, InputDocument.ToJson(items[i])));
-            }
-            if (slot.ItemDone!.All(done => done))
-            {
-                CompleteForeach(slot, changes);
-            }
+            case StepVerdict.Fail:
+                var error = plan.Error!.Message;
+                failure ??= $"Step '{step.Name}' failed: {error}";
+                Finish(slot, StepState.Failed, changes, error: error);
+                run.CancelTasks();
+                return;
+            case StepVerdict.Run:
+                slot.Dispatched = true;
+                changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt));
+                tasks.Add(Task(slot, plan.Input!, null, null));
+                return;
         }
-        catch (WorkflowException e)
+        var items = plan.Items!;
+        slot.Dispatched = true;
+        if (slot.Items == null || slot.Items.Length != items.Count)
         {
-            failure ??= $"Step '{step.Name}' failed: {e.Message}";
-            Finish(slot, StepState.Failed, changes, error: e.Message);
-            run.CancelTasks();
+            slot.Items = new JsonNode?[items.Count];
+            slot.ItemDone = new bool[items.Count];
+        }
+        changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count));
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!slot.ItemDone![i]) tasks.Add(Task(slot, plan.Input!, i, InputDocument.ToJson(items[i])));
+        }
+        if (slot.ItemDone!.All(done => done))
+        {
+            CompleteForeach(slot, changes);
         }
     }
 
-    private string SharedInput(StepSlot slot) =>
-        InputDocument.Shared(run.Input, slot.Step.Needs.Select(n => new KeyValuePair<string, JsonNode?>(n, slots[n].Output)));
+    private void Cancel(StepSlot slot, List<StoreChange> changes) =>
+        Finish(slot, StepState.Cancelled, changes, error: failure != null ? "A step it depends on failed." : "The run was stopped.");
 
-    private StepTask Task(StepSlot slot, string sharedInput, int? item, string? itemJson) =>
+    private StepTask Task(StepSlot slot, SharedInput sharedInput, int? item, string? itemJson) =>
         new(run.RunId, run.Workflow.Info.WorkflowId, slot.Step.Name, item, slot.Attempt + 1, sharedInput, itemJson,
             run.Workflow.Definition.HomeRegion);
-
-    private ExpressionScope Scope(JsonNode? item) => new()
-    {
-        Input = run.Input,
-        StepOutputs = outputs,
-        Item = item,
-    };
 
     private async Task HandleAsync(TaskOutcome outcome, List<StoreChange> changes)
     {

@@ -25,7 +25,7 @@ public sealed record StepInvocation
     /// <summary>The published package's folder: scripts and command working directory.</summary>
     public string PackageDirectory { get; init; } = "";
     /// <summary>The input document in its parts; <see cref="InputJson"/> is the whole text.</summary>
-    public StepInput Input { get; init; } = new("{\"input\":null,\"steps\":{}", null, new StepContext("", "", "", null, 1, "local", ""));
+    public StepInput Input { get; init; } = new(new SharedInput("{\"input\":null,\"steps\":{}}"), null, new StepContext("", "", "", null, 1, "local", ""));
 
     /// <summary>The input document: { input, steps, item, context }.</summary>
     public string InputJson => Input.ToJson();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Workflow.Engine;
 
 namespace Workflow.Queue;
 
@@ -16,7 +17,7 @@ public sealed record StepTask(
     string Step,
     int? Item,
     int FirstAttempt,
-    string SharedInput,
+    SharedInput SharedInput,
     string? ItemJson,
     string Region = "local",
     long ReadyAtUnixMs = 0);

@@ -65,7 +65,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         foreach (var lane in all) lane.Dispose();
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, PSObject> SharedObjects = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Workflow.Engine.SharedInput, PSObject> SharedObjects = new();
 
     /// <summary>One runspace and the PowerShell instance reused on it.</summary>
     private sealed class Lane : IDisposable
@@ -186,7 +186,7 @@ public sealed class PowerShellExecutor : IStepExecutor, IDisposable
         private static object ContextObject(StepInvocation invocation)
         {
             // Every item of a foreach step shares one input-and-steps text: convert it once, share the objects.
-            var shared = SharedObjects.GetValue(invocation.Input.Shared, text => (PSObject)PSJson.FromJson(text + "}")!);
+            var shared = SharedObjects.GetValue(invocation.Input.Shared, input => (PSObject)PSJson.FromJson(input.Json)!);
             var context = new PSObject();
             foreach (var property in shared.Properties) context.Properties.Add(new PSNoteProperty(property.Name, property.Value));
             if (invocation.Input.ItemJson != null) context.Properties.Add(new PSNoteProperty("item", PSJson.FromJson(invocation.Input.ItemJson)));

@@ -301,7 +301,7 @@ public sealed class RemoteRunTests : IDisposable
     public async Task A_task_of_no_known_run_is_dead_lettered_with_the_reason()
     {
         await PublishAsync(Diamond);
-        await queue.EnqueueAsync(new StepTask("nope", "diamond-1.0.0", "split", null, 1, "{", null));
+        await queue.EnqueueAsync(new StepTask("nope", "diamond-1.0.0", "split", null, 1, new SharedInput("{}"), null));
         using var stop = new CancellationTokenSource();
         var info = new RemoteWorker(Coordinator("a"), queue, new IStepExecutor[] { Images(1) }, new RemoteWorkerOptions { Concurrency = 1, MaxTasks = 1, WorkFolder = home.Root }).Run(null, stop.Token);
 

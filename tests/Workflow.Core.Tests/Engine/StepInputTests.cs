@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using Workflow.Engine;
 using Workflow.Model;
+using Workflow.Queue;
 
 namespace Workflow.Tests.Engine;
 
@@ -96,5 +100,47 @@ public sealed class StepInputTests : IDisposable
         Assert.Equal(new[] { "a", "b", "c" }, executor.Attempts.Select(a => a.Step));
         Assert.All(executor.Attempts, a => Assert.Equal("contoso", (string?)a.Input["input"]!["tenant"]));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"b":{"step":"b"}}"""), executor.Of("c").Single().Input["steps"]));
+    }
+
+    [Fact]
+    public void Shared_input_is_one_complete_JSON_object()
+    {
+        var shared = SharedInput.Of(JsonNode.Parse("""{"tenant":"contoso"}"""),
+            new[] { new KeyValuePair<string, JsonNode?>("fetch", JsonNode.Parse("""{"images":["a.png"]}""")), new("skipped", null) });
+
+        using var document = JsonDocument.Parse(shared.Json);
+        Assert.Equal("""{"input":{"tenant":"contoso"},"steps":{"fetch":{"images":["a.png"]},"skipped":null}}""", shared.Json);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("""{"x":1}""")]
+    public void Attempt_document_adds_item_and_context_to_the_shared_input_as_before(string? itemJson)
+    {
+        var shared = SharedInput.Of(JsonNode.Parse("[1]"), new[] { new KeyValuePair<string, JsonNode?>("a", JsonNode.Parse("2")) });
+        var context = new StepContext("r1", "flow-1.0.0", "b", itemJson == null ? null : 0, 2, "local", "/artifacts");
+
+        var document = new StepInput(shared, itemJson, context).ToJson();
+
+        // The text the document had when the shared part was kept without its closing brace.
+        var before = """{"input":[1],"steps":{"a":2}""" + (itemJson != null ? ",\"item\":" + itemJson : "") + ",\"context\":" + context.ToJson() + "}";
+        Assert.Equal(before, document);
+        using var parsed = JsonDocument.Parse(document);
+        Assert.Equal(itemJson != null, parsed.RootElement.TryGetProperty("item", out _));
+        Assert.Equal(2, parsed.RootElement.GetProperty("context").GetProperty("attempt").GetInt32());
+    }
+
+    [Fact]
+    public void Shared_input_travels_as_a_JSON_string_of_its_complete_text()
+    {
+        var task = new StepTask("r1", "flow-1.0.0", "b", 0, 1, SharedInput.Of(null, Array.Empty<KeyValuePair<string, JsonNode?>>()), "1");
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+        var wire = JsonSerializer.Serialize(task, options);
+        var back = JsonSerializer.Deserialize<StepTask>(wire, options)!;
+
+        using var message = JsonDocument.Parse(wire);
+        Assert.Equal("""{"input":null,"steps":{}}""", message.RootElement.GetProperty("sharedInput").GetString());
+        Assert.Equal(task.SharedInput.Json, back.SharedInput.Json);
     }
 }
