@@ -307,6 +307,26 @@ function Send-FauxqsMessage {
     $null = Invoke-FauxqsSqs $Server SendMessage @{ QueueUrl = $url; MessageBody = $Body }
 }
 
+function Copy-FauxqsMessage {
+    <#
+    Peeks at up to ten messages of a queue and sends a second message with the body of each one not
+    in -Seen (which the bodies are added to): a duplicate delivery, as SQS may make. The peek is a
+    receive with visibility 0, so the message stays where it is and its receive count goes up, as
+    after a lease that ran out. Returns how many copies it sent.
+    #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $QueueName, [Parameter(Mandatory)] [AllowEmptyCollection()] [Collections.Generic.HashSet[string]] $Seen)
+    $url = (Invoke-FauxqsSqs $Server GetQueueUrl @{ QueueName = $QueueName }).QueueUrl
+    $peek = Invoke-FauxqsSqs $Server ReceiveMessage @{ QueueUrl = $url; MaxNumberOfMessages = 10; VisibilityTimeout = 0; WaitTimeSeconds = 0 }
+    $sent = 0
+    foreach ($message in @($peek.Messages)) {
+        if ($message -and $Seen.Add($message.Body)) {
+            $null = Invoke-FauxqsSqs $Server SendMessage @{ QueueUrl = $url; MessageBody = $message.Body }
+            $sent++
+        }
+    }
+    $sent
+}
+
 function New-FauxqsForeignQueue {
     <# Creates a queue without the module's tag, as another tool would. #>
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name)
@@ -331,5 +351,5 @@ Export-ModuleMember -Function @(
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
     'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
-    'Send-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
+    'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
 )
