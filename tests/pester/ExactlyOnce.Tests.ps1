@@ -126,4 +126,42 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 4 -Lease
         $deadLetters = Get-FauxqsQueue $aws workflow-once-1_0_0-dlq
         "$($deadLetters.Ready) $($deadLetters.InFlight)" | Should -Be '0 0'
     }
+
+    It 'refuses a store that lets every conditional put win: Publish-Workflow, Start-WorkflowRun and Start-WorkflowWorker, with nothing left half-done' {
+        $folder = New-OnceWorkflow
+        Switch-FauxqsCondition $aws # off: every If-None-Match: * put succeeds
+        $refused = 'wf-raw-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+
+        $publish = $null
+        try { $null = Publish-Workflow $folder -Region aws:us-east-1 -Bucket $refused } catch { $publish = $_ }
+
+        $publish.FullyQualifiedErrorId | Should -BeLike 'WorkflowStoreConditionsNotHonoured*'
+        $publish.Exception.Message | Should -BeLike "*$($aws.Endpoint)*'$refused'*answers every If-None-Match: * put with success, so steps could run twice*"
+        Test-FauxqsBucket $aws $refused | Should -BeFalse -Because 'the bucket made for the deployment went again'
+        Test-FauxqsQueue $aws workflow-once-1_0_0 | Should -BeFalse
+        (Get-Workflow once-1.0.0).Regions | Should -Be 'local'
+
+        # A deployment made while the store honoured conditions, then a store that no longer does:
+        # new processes (a session, a worker) probe it before they rely on it.
+        Switch-FauxqsCondition $aws # on
+        $bucket = 'wf-cond-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $null = Publish-Workflow $folder -Region aws:us-east-1 -Bucket $bucket
+        Switch-FauxqsCondition $aws # off
+        $script = Join-Path $testHome 'refused.ps1'
+        Set-Content $script @"
+Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop
+try { `$null = Start-WorkflowRun once-1.0.0 -Region aws:us-east-1 -ErrorAction Stop; 'run: started' } catch { "run: `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)" }
+try { `$null = Start-WorkflowWorker -Region aws:us-east-1 -Bucket $bucket -MaxTasks 1 -ErrorAction Stop; 'worker: ran' } catch { "worker: `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)" }
+"@
+        $child = Invoke-ChildPwsh -File $script -TimeoutSeconds 180
+        $lines = $child.Output -split '\r?\n'
+
+        $lines | Where-Object { $_ -like "run: WorkflowStoreConditionsNotHonoured*'$bucket'*" } | Should -Not -BeNullOrEmpty -Because $child.Output
+        $lines | Where-Object { $_ -like "worker: WorkflowStoreConditionsNotHonoured*'$bucket'*" } | Should -Not -BeNullOrEmpty -Because $child.Output
+        @(Get-WorkflowRun -WorkflowId once-1.0.0) | Should -BeNullOrEmpty -Because 'no run was recorded'
+        @(Get-FauxqsObjectKey $aws $bucket 'runs/') | Should -BeNullOrEmpty
+        @(Get-FauxqsObjectKey $aws $bucket 'probes/') | Should -BeNullOrEmpty -Because 'a probe deletes its key'
+        $queue = Get-FauxqsQueue $aws workflow-once-1_0_0
+        "$($queue.Ready) $($queue.InFlight)" | Should -Be '0 0'
+    }
 }

@@ -67,6 +67,15 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
         Workflow.Aws.AwsConnection.CheckRegion(region);
         var deployment = Deployment(WorkflowId, region);
         using var aws = OpenRegion(region, deployment.Bucket);
+        // Before the run is recorded anywhere: a store that lets every conditional put win would run steps twice.
+        try
+        {
+            aws.Blobs.RequireConditionalWritesAsync(Cancellation).GetAwaiter().GetResult();
+        }
+        catch (System.Exception e) when (e is not WorkflowException)
+        {
+            throw aws.Connection.Explain(e, $"check bucket '{deployment.Bucket}' in {region}");
+        }
         var workflow = new Workflow.Distributed.PackageCache(aws.Blobs, PackageCacheFolder).LoadAsync(WorkflowId, deployment.ContentHash, Cancellation).GetAwaiter().GetResult();
         var run = new WorkflowRun
         {

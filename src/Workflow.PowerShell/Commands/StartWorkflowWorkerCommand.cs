@@ -55,6 +55,12 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
                 Fail(new WorkflowException("AwsBucketNotDeployed", FailureKind.ObjectNotFound,
                     $"Bucket '{region.Bucket}' in {region.Connection.QualifiedRegion} holds no Workflow.PowerShell deployment. Publish a workflow there (Publish-Workflow -Region {region.Connection.QualifiedRegion}) or give the bucket it uses with -Bucket.", region.Bucket));
             }
+            // Before any task is leased: a store that lets every conditional put win would run steps twice.
+            region.Blobs.RequireConditionalWritesAsync(Cancellation).GetAwaiter().GetResult();
+        }
+        catch (WorkflowException e)
+        {
+            Fail(e);
         }
         catch (Exception e) when (e is not WorkflowException && e is not PipelineStoppedException)
         {
