@@ -75,6 +75,8 @@ public sealed class AwsRegion : IRegionConnection
         }
     }
 
+    public Task RequireConditionalWritesAsync(CancellationToken cancellationToken) => Blobs.RequireConditionalWritesAsync(cancellationToken);
+
     public ITaskQueue WorkerQueue(IReadOnlyCollection<string>? workflowIds, int prefetch)
     {
         Queue.WorkflowFilter = workflowIds;
@@ -96,10 +98,16 @@ public sealed class AwsRegion : IRegionConnection
     /// <summary>Creates the bucket if it is missing; refuses one that exists and is not this module's.</summary>
     public async Task EnsureBucketAsync(CancellationToken cancellationToken = default)
     {
-        if (await MarkerExistsAsync(cancellationToken).ConfigureAwait(false)) return;
+        if (await MarkerExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await Blobs.RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var created = false;
         try
         {
             await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, UseClientRegion = true }, cancellationToken).ConfigureAwait(false);
+            created = true;
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyExists")
         {
@@ -117,6 +125,16 @@ public sealed class AwsRegion : IRegionConnection
         if ((objects.S3Objects?.Count ?? 0) > 0)
         {
             throw NotOurs($"S3 bucket '{Bucket}' exists and holds objects that Workflow.PowerShell did not write (it has no {OwnerMarker}).");
+        }
+        try
+        {
+            await Blobs.RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (WorkflowException) when (created)
+        {
+            // A store runs could not rely on: the bucket made for them goes again, nothing is left half-done.
+            await s3.DeleteBucketAsync(Bucket, cancellationToken).ConfigureAwait(false);
+            throw;
         }
         var marker = JsonSerializer.SerializeToUtf8Bytes(new { createdBy = "Workflow.PowerShell", createdAt = DateTimeOffset.UtcNow });
         await Blobs.PutIfAbsentAsync(OwnerMarker, marker, cancellationToken).ConfigureAwait(false);

@@ -1,29 +1,42 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Workflow.Blobs;
+using Workflow.Model;
 
 namespace Workflow.Aws;
 
-/// <summary>The blob store on S3: one bucket, keys as given. Conditional puts use If-None-Match: *.</summary>
+/// <summary>
+/// The blob store on S3: one bucket, keys as given. Conditional puts use If-None-Match: *, and the
+/// first one of a process to an endpoint and bucket is preceded by a probe that the store honours it.
+/// </summary>
 public sealed class S3BlobStore : IBlobStore, IDisposable
 {
+    /// <summary>Each endpoint and bucket probed by this process, and whether it refused the second put.</summary>
+    private static readonly ConcurrentDictionary<string, bool> Probed = new(StringComparer.Ordinal);
     private readonly IAmazonS3 s3;
     private long requests;
+    private volatile bool conditionsHonoured;
 
     public S3BlobStore(IAmazonS3 s3, string bucket)
     {
         this.s3 = s3;
         Bucket = bucket;
+        Endpoint = s3.Config.ServiceURL is { Length: > 0 } url ? url.TrimEnd('/') : $"AWS S3 in {s3.Config.RegionEndpoint?.SystemName}";
     }
 
     public string Bucket { get; }
+
+    /// <summary>The endpoint's URL, or AWS S3 and the region: what the probe's answer is kept by and errors name.</summary>
+    public string Endpoint { get; }
 
     /// <summary>Requests sent so far (what S3 bills by).</summary>
     public long Requests => Interlocked.Read(ref requests);
@@ -35,6 +48,40 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     }
 
     public async Task<bool> PutIfAbsentAsync(string key, byte[] content, CancellationToken cancellationToken = default)
+    {
+        if (!conditionsHonoured) await RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
+        return await PutIfAbsentUncheckedAsync(key, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses (WorkflowStoreConditionsNotHonoured) a store that lets a second If-None-Match: * put
+    /// of one key succeed, as some S3-compatible stores and emulators do: there every claim and take
+    /// would be won by everyone, and steps could run twice. Probed once per process per endpoint and
+    /// bucket (two puts of a fresh key and a delete); the bucket must exist.
+    /// </summary>
+    public async Task RequireConditionalWritesAsync(CancellationToken cancellationToken = default)
+    {
+        var id = Endpoint + " " + Bucket;
+        if (!Probed.TryGetValue(id, out var honoured))
+        {
+            // Racing first callers may each probe, each with a key of its own: the answers agree.
+            var key = "probes/conditional-put-" + Guid.NewGuid().ToString("N");
+            var probe = Encoding.UTF8.GetBytes("Workflow.PowerShell: does this store refuse a second If-None-Match: * put?");
+            var first = await PutIfAbsentUncheckedAsync(key, probe, cancellationToken).ConfigureAwait(false);
+            var second = first && await PutIfAbsentUncheckedAsync(key, probe, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref requests);
+            await s3.DeleteObjectAsync(Bucket, key, cancellationToken).ConfigureAwait(false);
+            honoured = Probed.GetOrAdd(id, first && !second);
+        }
+        if (!honoured)
+        {
+            throw new WorkflowException(WorkflowErrors.WorkflowStoreConditionsNotHonoured,
+                $"S3 endpoint {Endpoint} (bucket '{Bucket}') accepted a second If-None-Match: * put of one key: this S3-compatible store answers every If-None-Match: * put with success, so steps could run twice. Use AWS S3 or a store that honours conditional writes; nothing was run or written.", Bucket);
+        }
+        conditionsHonoured = true;
+    }
+
+    private async Task<bool> PutIfAbsentUncheckedAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {

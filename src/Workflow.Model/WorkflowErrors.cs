@@ -183,6 +183,8 @@ public static class WorkflowErrors
 
     /// <summary>The workflow is not deployed to the region (or to any region) given.</summary>
     public static readonly ErrorId WorkflowNotDeployed = ErrorId.Of("WorkflowNotDeployed", FailureKind.ObjectNotFound);
+    /// <summary>The region's store lets a second conditional (write-once) put of one key succeed: steps could run twice there.</summary>
+    public static readonly ErrorId WorkflowStoreConditionsNotHonoured = ErrorId.Of("WorkflowStoreConditionsNotHonoured", FailureKind.NotImplemented);
     /// <summary>A region no provider of this engine serves (an engine without regions is given aws:…).</summary>
     public static readonly ErrorId WorkflowRegionUnsupported = ErrorId.Of("WorkflowRegionUnsupported", FailureKind.InvalidArgument);
     /// <summary>A call to a region failed, from a provider with no ids of its own for it.</summary>

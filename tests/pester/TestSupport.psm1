@@ -207,7 +207,9 @@ function Start-Fauxqs {
     points this process at it: AWS_ENDPOINT_URL and test credentials, which child processes inherit.
     Returns the server (Process, Port, Endpoint) for the other *-Fauxqs* functions. Fails when node or
     the fauxqs install is missing (./build.ps1 -Task Pester installs it): it never skips a test.
+    With -NoConditions a second If-None-Match: * put of a key succeeds, as in raw fauxqs.
     #>
+    param([switch] $NoConditions)
     $folder = Join-Path $script:Repo 'tools/fauxqs'
     if (-not (Test-Path (Join-Path $folder 'node_modules/fauxqs/package.json'))) {
         throw "fauxqs is not installed: run 'npm ci --no-audit --no-fund' in tools/fauxqs (./build.ps1 -Task Pester does)."
@@ -221,6 +223,7 @@ function Start-Fauxqs {
     $info = [Diagnostics.ProcessStartInfo]::new($node.Source)
     $info.ArgumentList.Add('server.mjs')
     $info.ArgumentList.Add([string] $port)
+    if ($NoConditions) { $info.ArgumentList.Add('--no-conditions') }
     $info.WorkingDirectory = $folder
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
@@ -273,6 +276,27 @@ function Resume-Fauxqs {
     Send-FauxqsSignal $Server.Process USR2
 }
 
+function Switch-FauxqsCondition {
+    <# Turns the server's refusal of a second If-None-Match: * put of a key off, or on again (SIGHUP). #>
+    param([Parameter(Mandatory)] $Server)
+    Send-FauxqsSignal $Server.Process HUP
+    Start-Sleep -Milliseconds 200 # the signal is handled between requests
+}
+
+function Get-FauxqsObjectKey {
+    <# The keys of a bucket's objects under a prefix; none when the bucket is missing. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Bucket, [string] $Prefix = '')
+    $response = Invoke-WebRequest -Uri "$($Server.Endpoint)/$Bucket`?list-type=2&prefix=$([uri]::EscapeDataString($Prefix))" -SkipHttpErrorCheck
+    if ($response.StatusCode -ne 200) { return }
+    ([xml] $response.Content).ListBucketResult.Contents | Where-Object { $_ } | ForEach-Object Key
+}
+
+function Test-FauxqsBucket {
+    <# Whether a bucket exists. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Bucket)
+    (Invoke-WebRequest -Method Head -Uri "$($Server.Endpoint)/$Bucket" -SkipHttpErrorCheck).StatusCode -eq 200
+}
+
 function Get-FauxqsQueueList($Server) {
     # Assigned first: Invoke-RestMethod writes a JSON array as one object, and a pipeline must enumerate it.
     $queues = Invoke-RestMethod "$($Server.Endpoint)/_fauxqs/queues"
@@ -307,6 +331,26 @@ function Send-FauxqsMessage {
     $null = Invoke-FauxqsSqs $Server SendMessage @{ QueueUrl = $url; MessageBody = $Body }
 }
 
+function Copy-FauxqsMessage {
+    <#
+    Peeks at up to ten messages of a queue and sends a second message with the body of each one not
+    in -Seen (which the bodies are added to): a duplicate delivery, as SQS may make. The peek is a
+    receive with visibility 0, so the message stays where it is and its receive count goes up, as
+    after a lease that ran out. Returns how many copies it sent.
+    #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $QueueName, [Parameter(Mandatory)] [AllowEmptyCollection()] [Collections.Generic.HashSet[string]] $Seen)
+    $url = (Invoke-FauxqsSqs $Server GetQueueUrl @{ QueueName = $QueueName }).QueueUrl
+    $peek = Invoke-FauxqsSqs $Server ReceiveMessage @{ QueueUrl = $url; MaxNumberOfMessages = 10; VisibilityTimeout = 0; WaitTimeSeconds = 0 }
+    $sent = 0
+    foreach ($message in @($peek.Messages)) {
+        if ($message -and $Seen.Add($message.Body)) {
+            $null = Invoke-FauxqsSqs $Server SendMessage @{ QueueUrl = $url; MessageBody = $message.Body }
+            $sent++
+        }
+    }
+    $sent
+}
+
 function New-FauxqsForeignQueue {
     <# Creates a queue without the module's tag, as another tool would. #>
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name)
@@ -330,6 +374,6 @@ Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
-    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
-    'Send-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
+    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
+    'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
 )

@@ -4,23 +4,28 @@
 // - PutObject with 'If-None-Match: *' fails with 412 PreconditionFailed when the key exists, as S3
 //   does since 2024. The check and a reservation of the key happen in one synchronous step of
 //   Node's single thread, so two racing puts cannot both win.
+//   With --no-conditions (or FAUXQS_NO_CONDITIONS=1) the check is off, as in raw fauxqs and some
+//   other S3-compatible stores: every such put succeeds. SIGHUP turns the check off, or on again.
 // - SIGUSR1 takes the endpoint away (listener closed, open connections cut); SIGUSR2 brings it
 //   back on the same port with every queue, message and object kept.
 //
-// Usage: node server.mjs [port]   prints "fauxqs listening on http://127.0.0.1:<port>" when ready.
+// Usage: node server.mjs [port] [--no-conditions]
+//   prints "fauxqs listening on http://127.0.0.1:<port>" when ready.
 import { buildApp } from "fauxqs";
 import { S3Store } from "./node_modules/fauxqs/dist/s3/s3Store.js";
 import { SqsStore } from "./node_modules/fauxqs/dist/sqs/sqsStore.js";
 import { SnsStore } from "./node_modules/fauxqs/dist/sns/snsStore.js";
 
-const port = Number(process.argv[2] ?? process.env.FAUXQS_PORT ?? 4566);
+const args = process.argv.slice(2);
+const port = Number(args.find((a) => !a.startsWith("--")) ?? process.env.FAUXQS_PORT ?? 4566);
+let conditions = !(args.includes("--no-conditions") || process.env.FAUXQS_NO_CONDITIONS === "1");
 const host = "127.0.0.1";
 const s3Store = new S3Store();
 const app = buildApp({ logger: false, host, stores: { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store } });
 
 const reserved = new Set();
 app.addHook("preHandler", (request, reply, done) => {
-  if (request.method !== "PUT" || request.headers["if-none-match"] !== "*" || request.headers["x-amz-copy-source"]) {
+  if (!conditions || request.method !== "PUT" || request.headers["if-none-match"] !== "*" || request.headers["x-amz-copy-source"]) {
     return done();
   }
   const bucket = request.params?.bucket;
@@ -46,6 +51,10 @@ app.addHook("onResponse", (request, _reply, done) => {
 await app.listen({ port, host });
 console.log(`fauxqs listening on http://${host}:${port}`);
 
+process.on("SIGHUP", () => {
+  conditions = !conditions;
+  console.log(`fauxqs conditions ${conditions ? "on" : "off"}`);
+});
 process.on("SIGUSR1", () => {
   app.server.close();
   app.server.closeAllConnections();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -51,17 +52,28 @@ public sealed class FolderBlobStore : IBlobStore
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temp, content);
-        try
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
-            // A move that must not overwrite is link(2) then unlink: the file system decides the race.
-            File.Move(temp, path);
-            return Task.FromResult(true);
+            try
+            {
+                // MoveFileEx without MOVEFILE_REPLACE_EXISTING: the file system decides the race.
+                File.Move(temp, path);
+                return Task.FromResult(true);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temp);
+                return Task.FromResult(false);
+            }
         }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temp);
-            return Task.FromResult(false);
-        }
+        // Not File.Move: on Unix it looks for the target and then renames, which replaces a target
+        // created in between, so two racing writers could both win. link(2) fails with EEXIST instead.
+        var linked = NativeMethods.link(temp, path) == 0;
+        var error = linked ? 0 : Marshal.GetLastWin32Error();
+        File.Delete(temp);
+        if (linked) return Task.FromResult(true);
+        if (error == NativeMethods.EEXIST) return Task.FromResult(false);
+        throw new IOException($"Cannot write blob '{key}' under '{root}': link(2) failed with errno {error}. The folder must be on a file system with hard links.");
     }
 
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
@@ -98,4 +110,13 @@ public sealed class FolderBlobStore : IBlobStore
         }
         return Task.CompletedTask;
     }
+}
+
+internal static class NativeMethods
+{
+    /// <summary>errno when the new name exists (the same on Linux, macOS and the BSDs).</summary>
+    public const int EEXIST = 17;
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    public static extern int link(string oldpath, string newpath);
 }

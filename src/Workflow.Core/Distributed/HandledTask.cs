@@ -11,7 +11,7 @@ public enum TaskDisposition
     AlreadyDone,
     /// <summary>The run had failed or been stopped: the step was cancelled, not run.</summary>
     Cancelled,
-    /// <summary>Another message of this fan-in step holds it: this one is a duplicate, deleted unrun.</summary>
+    /// <summary>Another message of this task holds it: this one is a duplicate, deleted unrun.</summary>
     Duplicate,
     /// <summary>The worker is stopping: the task goes back to the queue.</summary>
     Released,

@@ -67,6 +67,12 @@ public interface IRegionConnection : IDisposable
     /// <summary>Refuses (AwsBucketNotDeployed or the like) a bucket that holds no deployment of this module.</summary>
     Task EnsureDeployedAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Refuses (WorkflowStoreConditionsNotHonoured) a store whose write-once puts are not: claims,
+    /// takes and results rely on them, so there steps could run twice. Checked once per process.
+    /// </summary>
+    Task RequireConditionalWritesAsync(CancellationToken cancellationToken);
+
     /// <summary>The queue a worker leases from: only these workflows' tasks (all when null), up to <paramref name="prefetch"/> a receive.</summary>
     ITaskQueue WorkerQueue(IReadOnlyCollection<string>? workflowIds, int prefetch);
 }

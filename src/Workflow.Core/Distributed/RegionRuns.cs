@@ -105,6 +105,12 @@ public sealed class RegionRuns
     {
         var deployment = Deployment(workflowId, region);
         using var connection = Connect(deployment, access);
+        // Before the run is recorded anywhere: a store that lets every conditional put win would run steps twice.
+        await Explained(connection, $"check bucket '{connection.Bucket}' in {deployment.Region}", async () =>
+        {
+            await connection.RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
         var workflow = await Explained(connection, $"read the package of {workflowId} in s3://{connection.Bucket}/packages/",
             () => new PackageCache(connection.Blobs, cacheFolder).LoadAsync(workflowId, deployment.ContentHash, cancellationToken), cancellationToken).ConfigureAwait(false);
         var run = new WorkflowRun
@@ -201,6 +207,8 @@ public sealed class RegionRuns
             await Explained(connection, $"find bucket '{connection.Bucket}'", async () =>
             {
                 await connection.EnsureDeployedAsync(cancellationToken).ConfigureAwait(false);
+                // Before any task is leased: a store that lets every conditional put win would run steps twice.
+                await connection.RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             }, cancellationToken).ConfigureAwait(false);
             var queue = connection.WorkerQueue(workflowIds, options.Concurrency);

@@ -43,8 +43,11 @@ public sealed class RemoteRunKeys
     public string ItemCount(string step) => Prefix + "foreach/" + step + ".json";
     /// <summary>The claim that lets exactly one finishing need start a step.</summary>
     public string Claim(string step) => Prefix + "claims/" + step;
-    /// <summary>Which message runs a fan-in step (so a duplicate message does not).</summary>
-    public string Taken(string step) => Prefix + "taken/" + step;
+    /// <summary>
+    /// Which message runs a step or a foreach item, so that a second message of the same task does
+    /// not. The suffix keeps the key from being a prefix of another (a delete removes a prefix).
+    /// </summary>
+    public string Taken(string step, int? item) => Prefix + "taken/" + step + (item is { } i ? "/" + i : "") + ".take";
     public string Output(string step, int? item) => Prefix + "outputs/" + step + (item is { } i ? "/" + i : "") + ".json";
     public string LogsPrefix => Prefix + "logs/";
     public string Log(string step, int? item, int attempt) =>

@@ -59,7 +59,7 @@ public sealed class RemoteRunCoordinator
         }
         var run = new RemoteRun(document, workflow, blobs, worker, NoticesOf(document.WorkflowId), created: true);
         runs[runId] = run;
-        var handling = new Handling("start", redelivered: false);
+        var handling = new Handling("start", mayHoldClaims: false);
         foreach (var step in workflow.Definition.Steps.Where(s => s.Needs.Count == 0))
         {
             await DispatchAsync(run, step, handling, cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,12 @@ public sealed class RemoteRunCoordinator
             return new HandledTask(TaskDisposition.DeadLettered, null, 0,
                 $"Workflow '{task.WorkflowId}' ({run.Document.ContentHash}) has no {(task.Item != null ? "foreach " : "")}step '{task.Step}'.");
         }
-        var handling = new Handling(task.Step + (task.Item is { } n ? "/" + n : ""), redelivered);
+        // The message is who dispatches: unique per message, and the same on its every delivery, so a
+        // redelivery still holds the claims its first delivery made and a copy of the task holds none.
+        // Without a message id (a direct call) the task names the claimant, as before.
+        var handling = messageId != null
+            ? new Handling(messageId, mayHoldClaims: true)
+            : new Handling(task.Step + (task.Item is { } n ? "/" + n : ""), redelivered);
         var result = await HandleTaskAsync(run, step, task, attempts, handling, shutdown, redelivered, messageId).ConfigureAwait(false);
         // What became ready goes out last, in batches: after every result and claim it follows from is written.
         await SendAsync(handling, shutdown).ConfigureAwait(false);
@@ -96,6 +101,17 @@ public sealed class RemoteRunCoordinator
 
     private async Task<HandledTask> HandleTaskAsync(RemoteRun run, StepDefinition step, StepTask task, AttemptRunner attempts, Handling handling, CancellationToken shutdown, bool redelivered, string? messageId)
     {
+        // Every task is taken before anything else, one conditional put per step or item: of two
+        // messages of one task (the queue delivered a copy, or two workers sent the same successor)
+        // the first to write the take runs the step and sends what follows it; the other is dropped,
+        // as the holder's message stays in the queue until that is done. The same message again (its
+        // worker died, its lease ran out) holds the take still: the holder is compared, not the
+        // receive count, so a miscounted receive cannot lose a step.
+        var taken = messageId != null ? run.Keys.Taken(step.Name, task.Item) : null;
+        if (taken != null && !await run.HoldAsync(taken, messageId!, mayHoldAlready: true, shutdown).ConfigureAwait(false))
+        {
+            return new HandledTask(TaskDisposition.Duplicate, null, 0, "Another message of this task holds it.");
+        }
         // Redelivered after its result was written (the worker died before deleting the message):
         // the step does not run again, but what should have followed is done (it is idempotent).
         var done = redelivered ? await run.ResultAsync(step.Name, shutdown).ConfigureAwait(false) : null;
@@ -112,16 +128,6 @@ public sealed class RemoteRunCoordinator
         {
             await AfterStepAsync(run, step, done, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.AlreadyDone, done.State, done.Attempt, null);
-        }
-        if (step.Needs.Count > 1 && messageId != null && !await run.HoldAsync(run.Keys.Taken(step.Name), messageId, redelivered, shutdown).ConfigureAwait(false))
-        {
-            // A second message for this fan-in step (its claimant died between sending it and
-            // deleting its own task, and the redelivery sent it again): the first message's holder
-            // runs the step; this one is dropped, or follows up a result that already exists.
-            var finished = await run.ResultAsync(step.Name, shutdown).ConfigureAwait(false);
-            if (finished == null) return new HandledTask(TaskDisposition.Duplicate, null, 0, "Another message of this step holds it.");
-            await AfterStepAsync(run, step, finished, handling, shutdown).ConfigureAwait(false);
-            return new HandledTask(TaskDisposition.AlreadyDone, finished.State, finished.Attempt, null);
         }
         if (await run.HaltAsync(shutdown).ConfigureAwait(false) is { } halt)
         {
@@ -154,6 +160,9 @@ public sealed class RemoteRunCoordinator
         }
         if (!outcome.Succeeded && !outcome.Cancelled)
         {
+            // No result is written: the take goes, so the next message of the task (this one again,
+            // or a new one when a redrive brings it back from the dead-letter queue) can run it.
+            if (taken != null) await blobs.DeleteAsync(taken, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.StepFailed, StepState.Failed, outcome.Attempt, outcome.Error);
         }
         string? output = null;
@@ -241,10 +250,11 @@ public sealed class RemoteRunCoordinator
         var verdict = StepDecision.Readiness(step, states);
         var halt = verdict == StepVerdict.Cancel ? null : await run.HaltAsync(cancellationToken).ConfigureAwait(false);
         if (halt != null) verdict = StepVerdict.Cancel;
-        // Only a step with several needs can be made ready by two workers at once: it is claimed.
-        // A step with one need is made ready by that need's task alone (again only if that task is
-        // redelivered after a crash: at-least-once, as every step is).
-        if (step.Needs.Count > 1 && !await run.HoldAsync(run.Keys.Claim(step.Name), handling.Claimant, handling.Redelivered, cancellationToken).ConfigureAwait(false)) return;
+        // Only a step with several needs can be made ready by two workers at once: it is claimed, so
+        // that one message is sent. A step with one need is made ready by that need's task alone; when
+        // that task is handled again (redelivered) its successor is sent again, and the successor's
+        // take keeps the second message from running it.
+        if (step.Needs.Count > 1 && !await run.HoldAsync(run.Keys.Claim(step.Name), handling.Claimant, handling.MayHoldClaims, cancellationToken).ConfigureAwait(false)) return;
 
         RemoteStepResult? final = null;
         if (verdict == StepVerdict.Cancel)
@@ -320,15 +330,15 @@ public sealed class RemoteRunCoordinator
     /// <summary>Who is dispatching (the claimant of the claims it makes) and the tasks it has made ready.</summary>
     private sealed class Handling
     {
-        public Handling(string claimant, bool redelivered)
+        public Handling(string claimant, bool mayHoldClaims)
         {
             Claimant = claimant;
-            Redelivered = redelivered;
+            MayHoldClaims = mayHoldClaims;
         }
 
         public string Claimant { get; }
-        /// <summary>An earlier delivery of this task may have made claims already.</summary>
-        public bool Redelivered { get; }
+        /// <summary>An earlier delivery of this claimant may have made claims already: a claim it finds held is compared with it.</summary>
+        public bool MayHoldClaims { get; }
         public List<StepTask> Outbox { get; } = new();
     }
 

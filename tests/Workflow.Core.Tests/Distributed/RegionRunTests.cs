@@ -277,6 +277,8 @@ public sealed class RegionRunTests : IDisposable
                 }
             }
 
+            public Task RequireConditionalWritesAsync(CancellationToken cancellationToken) => Task.CompletedTask; // a folder's puts are write-once (link(2))
+
             public ITaskQueue WorkerQueue(IReadOnlyCollection<string>? workflowIds, int prefetch) => queue;
 
             public void Dispose()

@@ -219,8 +219,9 @@ public sealed class RemoteRunTests : IDisposable
 
         var duplicate = await Coordinator("b").HandleAsync(join!, attempts, CancellationToken.None, redelivered: false, messageId: "another-message");
 
-        Assert.Equal(TaskDisposition.AlreadyDone, duplicate.Disposition);
+        Assert.Equal(TaskDisposition.Duplicate, duplicate.Disposition); // dropped: the first message ran it and sent tail
         Assert.Single(executor.Of("join"));
+        Assert.Single(executor.Of("tail"));
         Assert.Equal(RunState.Succeeded, (await coordinator.GetEndAsync("diamond-1.0.0", "r1"))!.State);
     }
 
