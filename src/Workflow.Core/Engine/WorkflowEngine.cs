@@ -178,6 +178,24 @@ public sealed class WorkflowEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits as <see cref="WaitAsync"/> does; when the wait is cancelled (Ctrl+C on a foreground
+    /// wait), a run of this store's sessions is stopped too and returned as it ended, while a
+    /// region's run goes on (a cloud job: Stop-WorkflowRun stops it) and the cancellation passes.
+    /// </summary>
+    public async Task<WorkflowRun> WaitOrStopAsync(string runId, CancellationToken cancellationToken, IProgress<RunProgress>? progress = null, RegionAccess? access = null)
+    {
+        try
+        {
+            return await WaitAsync(runId, cancellationToken, progress, access).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !RunOwner.IsRemote(GetRun(runId).Owner))
+        {
+            var run = GetRun(runId);
+            return run.State.IsFinal() ? run : await StopAsync(runId, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     private static void ReportProgress(WorkflowRun run, IProgress<RunProgress>? progress)
     {
         if (progress == null) return;

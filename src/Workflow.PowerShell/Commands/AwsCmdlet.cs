@@ -19,6 +19,12 @@ public abstract class AwsCmdlet : WorkflowCmdlet
     [Parameter]
     public string? Bucket { get; set; }
 
+    /// <summary>-ProfileName, -EndpointUrl or the credentials are wrong: no item can reach its region.</summary>
+    protected override bool StopsTheCmdlet(Model.WorkflowException e) =>
+        e.ErrorId == Model.WorkflowErrors.AwsProfileNotFound.Id
+        || e.ErrorId == Model.WorkflowErrors.AwsCredentialsMissing.Id
+        || e.ErrorId == Model.WorkflowErrors.AwsEndpointInvalid.Id;
+
     /// <summary>How this call reaches a region, as its parameters say.</summary>
     internal RegionAccess Access => new(ProfileName, EndpointUrl, Bucket);
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Workflow.Aws;
 using Workflow.Engine;
 using Workflow.Model;
 
@@ -30,6 +29,9 @@ public sealed class PublishWorkflowCommand : AwsCmdlet
     [Parameter]
     [ValidateRange(1, 1000)]
     public int MaxReceiveCount { get; set; } = 3;
+
+    /// <summary>Each region is deployed to on its own: one that cannot be reached does not stop the others.</summary>
+    protected override bool StopsTheCmdlet(WorkflowException e) => false;
 
     protected override void ProcessRecord() => ForItem(() =>
     {

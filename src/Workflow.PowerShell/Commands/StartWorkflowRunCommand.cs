@@ -46,27 +46,9 @@ public sealed class StartWorkflowRunCommand : AwsCmdlet
         else WriteObject(run);
     });
 
-    /// <summary>Waits for the run with progress; Ctrl+C while waiting stops the run, as the user would expect of a foreground job.</summary>
-    internal WorkflowRun WaitOrStop(string runId)
-    {
-        try
-        {
-            return WaitFor((progress, token) => Engine.WaitAsync(runId, token, progress, Access));
-        }
-        catch (System.OperationCanceledException)
-        {
-            // The pipeline is stopping, so the one Wait helper cannot be used (its token is cancelled):
-            // ask the run to stop, without waiting out a region's grace period.
-            try
-            {
-                return Engine.StopAsync(runId, System.Threading.CancellationToken.None, null, Access, System.TimeSpan.Zero).GetAwaiter().GetResult();
-            }
-            catch (WorkflowException)
-            {
-                return Engine.GetRun(runId); // it ended meanwhile, or its region cannot be reached now
-            }
-        }
-    }
+    /// <summary>Waits for the run with progress; Ctrl+C while waiting stops a run of this session, as the user would expect of a foreground job.</summary>
+    internal WorkflowRun WaitOrStop(string runId) =>
+        WaitFor((progress, token) => Engine.WaitOrStopAsync(runId, token, progress, Access));
 }
 
 internal static class RunArgument

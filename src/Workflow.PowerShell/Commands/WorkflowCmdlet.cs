@@ -94,11 +94,18 @@ public abstract class WorkflowCmdlet : PSCmdlet
         {
             action();
         }
+        catch (WorkflowException e) when (StopsTheCmdlet(e))
+        {
+            ThrowTerminatingError(ToErrorRecord(e));
+        }
         catch (Exception e) when (!IsPowerShellFlow(e))
         {
             WriteError(ToErrorRecord(e));
         }
     }
+
+    /// <summary>A failure that every item would meet alike (the call's own parameters are wrong): it ends the cmdlet.</summary>
+    protected virtual bool StopsTheCmdlet(WorkflowException e) => false;
 
     protected void Fail(WorkflowException e) => ThrowTerminatingError(ToErrorRecord(e));
 

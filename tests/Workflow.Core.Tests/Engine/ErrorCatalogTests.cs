@@ -106,7 +106,7 @@ public sealed class ErrorCatalogTests
     }
 
     /// <summary>The folder holding Workflow.PowerShell.sln, found by walking up from the test assembly.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder != null; folder = folder.Parent)
         {

@@ -81,6 +81,21 @@ public sealed class StopTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_a_foreground_wait_stops_the_sessions_run_and_returns_it_Cancelled()
+    {
+        var executor = new ScriptedExecutor().Hangs("second");
+        var engine = home.Open(executor);
+        var run = engine.StartRun(await home.PublishAsync(engine, Chain));
+        await executor.WhenStarted("second").WaitAsync(TimeSpan.FromSeconds(10));
+
+        using var ctrlC = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var stopped = await engine.WaitOrStopAsync(run.RunId, ctrlC.Token);
+
+        Assert.Equal(RunState.Cancelled, stopped.State);
+        Assert.Equal(StepState.Cancelled, stopped.StateOf("third"));
+    }
+
+    [Fact]
     public async Task Stopping_a_finished_run_is_WorkflowRunAlreadyFinished_and_leaves_it_unchanged()
     {
         var engine = home.Open(new ScriptedExecutor());
