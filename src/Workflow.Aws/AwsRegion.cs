@@ -10,12 +10,12 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Workflow.Blobs;
 using Workflow.Distributed;
 using Workflow.Engine;
 using Workflow.Model;
 using Workflow.Queue;
 using Workflow.Store;
-using Workflow.Blobs;
 
 namespace Workflow.Aws;
 

@@ -196,12 +196,7 @@ public sealed class WorkflowEngine : IDisposable
         }
     }
 
-    private static void ReportProgress(WorkflowRun run, IProgress<RunProgress>? progress)
-    {
-        if (progress == null) return;
-        var done = run.Steps.Count(s => s.State.IsFinal());
-        progress.Report(new RunProgress(run.RunId, run.WorkflowId, "local", run.State, done, run.Steps.Count));
-    }
+    private static void ReportProgress(WorkflowRun run, IProgress<RunProgress>? progress) => progress?.Report(RunProgress.Of(run, "local"));
 
     /// <summary>
     /// Stops a run: running attempts are cancelled, the rest never start; the run ends Cancelled. A
@@ -265,7 +260,7 @@ public sealed class WorkflowEngine : IDisposable
         return GetRun(runId);
     }
 
-    /// <summary>The run's output: the workflow's <c>output</c> expression, else the outputs of its last steps.</summary>
+    /// <summary>The output of a run that succeeded (see <see cref="RunOutput"/>).</summary>
     public async Task<JsonNode?> ReceiveAsync(string runId, CancellationToken cancellationToken = default, RegionAccess? access = null)
     {
         var run = await GetRunAsync(runId, cancellationToken, access).ConfigureAwait(false);
@@ -286,16 +281,7 @@ public sealed class WorkflowEngine : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             outputs[record.Step] = record.OutputJson == null ? null : JsonNode.Parse(await services.Outputs.ResolveAsync(record.OutputJson).ConfigureAwait(false));
         }
-        if (definition.Output != null)
-        {
-            return WorkflowExpression.Parse(definition.Output).Evaluate(new ExpressionScope { Input = ParseArgument(run.ArgumentJson), StepOutputs = outputs });
-        }
-        var needed = new HashSet<string>(definition.Steps.SelectMany(s => s.Needs));
-        var last = definition.Steps.Where(s => !needed.Contains(s.Name) && outputs.ContainsKey(s.Name)).ToList();
-        if (last.Count == 1) return outputs[last[0].Name];
-        var result = new JsonObject();
-        foreach (var step in last) result[step.Name] = outputs[step.Name]?.DeepClone();
-        return result;
+        return RunOutput.Of(definition, ParseArgument(run.ArgumentJson), outputs);
     }
 
     public IReadOnlyList<WorkflowLogRecord> GetLogs(string runId, string? step = null) =>
