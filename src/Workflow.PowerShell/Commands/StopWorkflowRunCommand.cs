@@ -29,6 +29,8 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
             ForItem(() =>
             {
                 var current = Engine.GetRun(id);
+                // Before asking: -WhatIf on a run that has ended says so rather than what it would do.
+                if (current.State.IsFinal()) throw Workflow.Engine.RunErrors.Finished(current, "stop");
                 var where = Engine.WhereOf(current);
                 if (!ShouldProcess(id, where == "local" ? "Stop run" : $"Stop run in {where}")) return;
                 var run = WaitFor((progress, token) => Engine.StopAsync(id, token, progress, Access));
