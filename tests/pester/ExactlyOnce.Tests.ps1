@@ -31,32 +31,6 @@ if [ "$1" = a ]; then echo "{\"at\": $(( $(date +%s%N) / 1000000 + 1500 ))}"; el
             }
             New-TestWorkflow -Name once -Yaml ("name: once`nversion: 1.0.0`nsteps:`n" + -join $steps) -Files @{ 'count.sh' = $count }
         }
-
-        function Start-Worker([int] $Index, [string] $Bucket) {
-            # A worker with a home of its own (another machine), its streams as lines in worker.log.
-            $workerHome = Join-Path $testHome "worker-$Index"
-            $null = New-Item -ItemType Directory $workerHome
-            $script = Join-Path $workerHome 'worker.ps1'
-            Set-Content $script @"
-Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop
-Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 4 -LeaseSeconds 30 -Verbose *>&1 | ForEach-Object { "`$_" }
-"@
-            $log = Join-Path $workerHome 'worker.log'
-            [pscustomobject]@{ Index = $Index; Log = $log; Process = (Start-ChildPwsh -File $script -Environment @{ WORKFLOW_HOME = $workerHome } -OutputFile $log) }
-        }
-
-        function Get-WorkerLine($Worker) {
-            foreach ($file in $Worker.Log, "$($Worker.Log).err") { if (Test-Path $file) { Get-Content $file } }
-        }
-
-        function Wait-Worker([object[]] $Workers, [int] $Seconds) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            do {
-                if (-not @($Workers | Where-Object { -not (Get-WorkerLine $_ | Where-Object { $_ -match '^Worker .* takes tasks of' }) })) { return $true }
-                Start-Sleep -Milliseconds 250
-            } while ([DateTime]::UtcNow -lt $deadline)
-            $false
-        }
     }
 
     BeforeEach {
@@ -79,8 +53,8 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 4 -Lease
         $runs = 40
         $bucket = 'wf-once-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $null = Publish-Workflow (New-OnceWorkflow) -Region aws:us-east-1 -Bucket $bucket
-        foreach ($i in 0..2) { $workers.Add((Start-Worker $i $bucket)) }
-        Wait-Worker $workers 120 | Should -BeTrue -Because 'every worker starts'
+        foreach ($i in 0..2) { $workers.Add((Start-TestWorker -TestHome $testHome -Index $i -Bucket $bucket -Concurrency 4 -LeaseSeconds 30)) }
+        Wait-TestWorker $workers '^VERBOSE: Worker .* takes tasks of' 120 | Should -BeTrue -Because 'every worker starts'
         $ids = 1..$runs | ForEach-Object { (Start-WorkflowRun once-1.0.0 -Region aws:us-east-1).RunId }
 
         # Until every run has ended, a copy of each task message seen goes to the queue once: a
@@ -111,7 +85,7 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 4 -Lease
         $repeated = @($executions | Group-Object | Where-Object Count -gt 1 | ForEach-Object { "$($_.Name) x$($_.Count)" })
         $states = @(Get-WorkflowRun -WorkflowId once-1.0.0 | ForEach-Object { "$($_.State)" })
         Write-Host ('exactly-once: {0} runs, {1} executions, {2} task copies sent, {3} (run, step) pairs ran more than once' -f $runs, $executions.Count, $copied.Count, $repeated.Count)
-        foreach ($worker in $workers) { Write-Host "exactly-once: worker $($worker.Index): $((Get-WorkerLine $worker | Select-Object -Last 2) -join ' | ')" }
+        foreach ($worker in $workers) { Write-Host "exactly-once: worker $($worker.Index): $((Get-TestWorkerLine $worker | Select-Object -Last 2) -join ' | ')" }
 
         $copied.Count | Should -BeGreaterThan 0 -Because 'the queue delivered copies of tasks'
         $repeated | Should -BeNullOrEmpty

@@ -7,39 +7,6 @@ Describe 'Reliability of runs in a region' {
         # An error nobody expected fails the test, a cmdlet's non-terminating one included.
         $ErrorActionPreference = 'Stop'
 
-        function Start-Worker([int] $Index, [string] $Bucket) {
-            # A worker with a home of its own (another machine), its streams as lines in worker.log.
-            $workerHome = Join-Path $testHome "worker-$Index"
-            $null = New-Item -ItemType Directory $workerHome
-            $script = Join-Path $workerHome 'worker.ps1'
-            Set-Content $script @"
-Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop
-Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 2 -LeaseSeconds 5 -Verbose *>&1 | ForEach-Object {
-    if (`$_ -is [System.Management.Automation.VerboseRecord]) { "VERBOSE: `$_" }
-    elseif (`$_ -is [System.Management.Automation.WarningRecord]) { "WARNING: `$_" }
-    else { "`$_" }
-}
-"@
-            $log = Join-Path $workerHome 'worker.log'
-            $process = Start-ChildPwsh -File $script -Environment @{ WORKFLOW_HOME = $workerHome } -OutputFile $log
-            [pscustomobject]@{ Index = $Index; Process = $process; Log = $log }
-        }
-
-        function Get-WorkerLine($Worker) {
-            foreach ($file in $Worker.Log, "$($Worker.Log).err") { if (Test-Path $file) { Get-Content $file } }
-        }
-
-        function Wait-Worker([object[]] $Workers, [string] $Pattern, [int] $Seconds) {
-            # Until every worker has written a line matching the pattern; whether they all did.
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            do {
-                $waiting = @($Workers | Where-Object { -not (Get-WorkerLine $_ | Where-Object { $_ -match $Pattern }) })
-                if (-not $waiting) { return $true }
-                Start-Sleep -Milliseconds 250
-            } while ([DateTime]::UtcNow -lt $deadline)
-            $false
-        }
-
         function Wait-Run([int] $Runs, [int] $Minutes) {
             # Syncs until every run of the workflow has ended; the number that Succeeded.
             $deadline = [DateTime]::UtcNow.AddMinutes($Minutes)
@@ -84,9 +51,9 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 2 -Lease
             $bucket = 'wf-rel-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
             $null = Publish-Workflow (New-FanWorkflow) -Region aws:us-east-1 -Bucket $bucket
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            foreach ($i in 0..3) { $workers.Add((Start-Worker $i $bucket)) }
+            foreach ($i in 0..3) { $workers.Add((Start-TestWorker -TestHome $testHome -Index $i -Bucket $bucket)) }
             # pwsh takes seconds to start on a loaded machine: the runs start once every worker takes tasks.
-            Wait-Worker $workers '^VERBOSE: Worker .* takes tasks of' 120 | Should -BeTrue -Because 'every worker starts'
+            Wait-TestWorker $workers '^VERBOSE: Worker .* takes tasks of' 120 | Should -BeTrue -Because 'every worker starts'
             1..$runs | ForEach-Object { $null = Start-WorkflowRun fan-1.0.0 -Region aws:us-east-1 }
 
             $seed = [Environment]::TickCount
@@ -130,7 +97,7 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 2 -Lease
         }
         finally {
             Remove-Item Env:JOIN_LOG
-            foreach ($worker in $workers) { Write-Host "reliability: worker $($worker.Index): $((Get-WorkerLine $worker | Select-Object -Last 3) -join ' | ')" }
+            foreach ($worker in $workers) { Write-Host "reliability: worker $($worker.Index): $((Get-TestWorkerLine $worker | Select-Object -Last 3) -join ' | ')" }
         }
     }
 
@@ -138,19 +105,19 @@ Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency 2 -Lease
         $runs = 20
         $bucket = 'wf-out-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $null = Publish-Workflow (New-FanWorkflow) -Region aws:us-east-1 -Bucket $bucket
-        foreach ($i in 0..1) { $workers.Add((Start-Worker $i $bucket)) }
-        Wait-Worker $workers '^VERBOSE: Worker .* takes tasks of' 120 | Should -BeTrue -Because 'both workers start'
+        foreach ($i in 0..1) { $workers.Add((Start-TestWorker -TestHome $testHome -Index $i -Bucket $bucket)) }
+        Wait-TestWorker $workers '^VERBOSE: Worker .* takes tasks of' 120 | Should -BeTrue -Because 'both workers start'
         1..$runs | ForEach-Object { $null = Start-WorkflowRun fan-1.0.0 -Region aws:us-east-1 }
 
         # Mid-run: once both workers are taking tasks.
-        Wait-Worker $workers '^VERBOSE: fan-1\.0\.0 run \S+ step ' 60 | Should -BeTrue -Because 'both workers take tasks'
+        Wait-TestWorker $workers '^VERBOSE: fan-1\.0\.0 run \S+ step ' 60 | Should -BeTrue -Because 'both workers take tasks'
         Suspend-Fauxqs $aws
         Start-Sleep -Seconds 4
         Resume-Fauxqs $aws
 
         $succeeded = Wait-Run $runs 3
         $failedSteps = @(Get-WorkflowRun -WorkflowId fan-1.0.0 | ForEach-Object { $_.Steps } | Where-Object State -ne 'Succeeded' | ForEach-Object Step)
-        $retried = @($workers | ForEach-Object { Get-WorkerLine $_ } | Where-Object { $_.Contains('Retrying in') -or $_.Contains('delivered again') }).Count
+        $retried = @($workers | ForEach-Object { Get-TestWorkerLine $_ } | Where-Object { $_.Contains('Retrying in') -or $_.Contains('delivered again') }).Count
         Write-Host "reliability: $succeeded of $runs runs Succeeded after a 4 s outage; $retried backend errors retried by the workers"
 
         $succeeded | Should -Be $runs

@@ -370,10 +370,50 @@ function Test-FauxqsObject {
     (Invoke-WebRequest -Uri "$($Server.Endpoint)/$Bucket/$Key" -SkipHttpErrorCheck).StatusCode -eq 200
 }
 
+function Start-TestWorker {
+    <#
+    A Start-WorkflowWorker for aws:us-east-1 in a pwsh process of its own, with a workflow home of
+    its own under -TestHome (another machine); its streams become lines of worker.log, verbose
+    and warning lines prefixed VERBOSE: and WARNING:.
+    #>
+    param([string] $TestHome, [int] $Index, [string] $Bucket, [int] $Concurrency = 2, [int] $LeaseSeconds = 5)
+    $workerHome = Join-Path $TestHome "worker-$Index"
+    $null = New-Item -ItemType Directory $workerHome
+    $script = Join-Path $workerHome 'worker.ps1'
+    Set-Content $script @"
+Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop
+Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency $Concurrency -LeaseSeconds $LeaseSeconds -Verbose *>&1 | ForEach-Object {
+    if (`$_ -is [System.Management.Automation.VerboseRecord]) { "VERBOSE: `$_" }
+    elseif (`$_ -is [System.Management.Automation.WarningRecord]) { "WARNING: `$_" }
+    else { "`$_" }
+}
+"@
+    $log = Join-Path $workerHome 'worker.log'
+    $process = Start-ChildPwsh -File $script -Environment @{ WORKFLOW_HOME = $workerHome } -OutputFile $log
+    [pscustomobject]@{ Index = $Index; Process = $process; Log = $log }
+}
+
+function Get-TestWorkerLine($Worker) {
+    <# What a worker from Start-TestWorker has written so far, its error stream included. #>
+    foreach ($file in $Worker.Log, "$($Worker.Log).err") { if (Test-Path $file) { Get-Content $file } }
+}
+
+function Wait-TestWorker([object[]] $Workers, [string] $Pattern, [int] $Seconds) {
+    <# Until every worker has written a line matching the pattern; whether they all did in time. #>
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    do {
+        $waiting = @($Workers | Where-Object { -not (Get-TestWorkerLine $_ | Where-Object { $_ -match $Pattern }) })
+        if (-not $waiting) { return $true }
+        Start-Sleep -Milliseconds 250
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $false
+}
+
 Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
     'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
-    'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject'
+    'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
+    'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker'
 )
