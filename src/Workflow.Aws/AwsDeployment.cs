@@ -20,8 +20,11 @@ public sealed record AwsDeployment
     public int MaxReceiveCount { get; init; }
     public DateTimeOffset PublishedAt { get; init; }
 
-    /// <summary>The object key of a workflow's deployment record in its bucket.</summary>
-    public static string Key(string workflowId) => $"deployments/{workflowId}.json";
+    /// <summary>
+    /// The object key of a workflow's deployment record in its bucket, per region: the regions a
+    /// placement uses share the home region's bucket (run state, packages), each with its own queues.
+    /// </summary>
+    public static string Key(string workflowId, string region) => $"deployments/{AwsConnection.CheckRegion(region)}/{workflowId}.json";
 
     /// <summary>SQS queue names allow letters, digits, '-' and '_' (80 at most).</summary>
     public static string QueueName(string workflowId, bool deadLetter)

@@ -36,7 +36,7 @@ public sealed class AwsRegion : IRegionConnection
         s3 = connection.S3();
         Sqs = connection.Sqs();
         Blobs = new S3BlobStore(s3, bucket);
-        Deployments = new DeploymentDirectory(Blobs);
+        Deployments = new DeploymentDirectory(Blobs, connection.QualifiedRegion);
         Queue = new SqsTaskQueue(Sqs, Blobs, Deployments);
     }
 
@@ -184,7 +184,7 @@ public sealed class AwsRegion : IRegionConnection
                 MaxReceiveCount = maxReceiveCount,
                 PublishedAt = DateTimeOffset.UtcNow,
             };
-            await Blobs.PutAsync(AwsDeployment.Key(definition.WorkflowId), JsonSerializer.SerializeToUtf8Bytes(deployment, DeploymentDirectory.Json), cancellationToken).ConfigureAwait(false);
+            await Blobs.PutAsync(AwsDeployment.Key(definition.WorkflowId, Region), JsonSerializer.SerializeToUtf8Bytes(deployment, DeploymentDirectory.Json), cancellationToken).ConfigureAwait(false);
             Deployments.Invalidate();
             return (deployment, uploaded);
         }, cancellationToken).ConfigureAwait(false);
@@ -230,11 +230,14 @@ public sealed class AwsRegion : IRegionConnection
             $"SQS dead-letter queue {deployment.DeadLetterQueueUrl}",
             $"s3://{Bucket}/packages/{workflowId}/",
             $"s3://{Bucket}/{RemoteRunKeys.HaltNoticesPrefix(workflowId)}",
-            $"s3://{Bucket}/{AwsDeployment.Key(workflowId)}",
+            $"s3://{Bucket}/{AwsDeployment.Key(workflowId, Region)}",
         };
     }
 
-    /// <summary>Deletes the workflow's queues, package and deployment record from this region. Run state under runs/ stays for Sync-WorkflowLog.</summary>
+    /// <summary>
+    /// Deletes the workflow's queues and deployment record from this region, and its package unless
+    /// another region's record in the bucket still uses it. Run state under runs/ stays for Sync-WorkflowLog.
+    /// </summary>
     public async Task RemoveAsync(string workflowId, CancellationToken cancellationToken = default)
     {
         await CallAsync($"remove '{workflowId}' from {Connection.QualifiedRegion}", async () =>
@@ -250,10 +253,15 @@ public sealed class AwsRegion : IRegionConnection
                 {
                 }
             }
-            await Blobs.DeleteAsync($"packages/{workflowId}/", cancellationToken).ConfigureAwait(false);
-            await Blobs.DeleteAsync(RemoteRunKeys.HaltNoticesPrefix(workflowId), cancellationToken).ConfigureAwait(false);
-            await Blobs.DeleteAsync(AwsDeployment.Key(workflowId), cancellationToken).ConfigureAwait(false);
+            await Blobs.DeleteAsync(AwsDeployment.Key(workflowId, Region), cancellationToken).ConfigureAwait(false);
             Deployments.Invalidate();
+            // Regions a placement uses share the bucket: the package and halt notices go with the last of them.
+            var others = await Blobs.ListAsync("deployments/", cancellationToken).ConfigureAwait(false);
+            if (!others.Any(key => key.EndsWith("/" + workflowId + ".json", StringComparison.Ordinal)))
+            {
+                await Blobs.DeleteAsync($"packages/{workflowId}/", cancellationToken).ConfigureAwait(false);
+                await Blobs.DeleteAsync(RemoteRunKeys.HaltNoticesPrefix(workflowId), cancellationToken).ConfigureAwait(false);
+            }
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }

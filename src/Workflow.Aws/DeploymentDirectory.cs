@@ -8,19 +8,21 @@ using Workflow.Model;
 
 namespace Workflow.Aws;
 
-/// <summary>The workflows deployed to a region, as its bucket records them; re-read every few seconds.</summary>
+/// <summary>The workflows deployed to a region, as the bucket records them (it may hold other regions' too); re-read every few seconds.</summary>
 public sealed class DeploymentDirectory
 {
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
     private readonly S3BlobStore blobs;
+    private readonly string region;
     private readonly TimeSpan refresh;
     private readonly SemaphoreSlim gate = new(1, 1);
     private IReadOnlyList<AwsDeployment> cached = Array.Empty<AwsDeployment>();
     private DateTime readAt = DateTime.MinValue;
 
-    public DeploymentDirectory(S3BlobStore blobs, TimeSpan? refresh = null)
+    public DeploymentDirectory(S3BlobStore blobs, string region, TimeSpan? refresh = null)
     {
         this.blobs = blobs;
+        this.region = region;
         this.refresh = refresh ?? TimeSpan.FromSeconds(10);
     }
 
@@ -38,7 +40,7 @@ public sealed class DeploymentDirectory
                 if (bytes == null) continue;
                 try
                 {
-                    if (JsonSerializer.Deserialize<AwsDeployment>(bytes, Json) is { WorkflowId.Length: > 0 } deployment) list.Add(deployment);
+                    if (JsonSerializer.Deserialize<AwsDeployment>(bytes, Json) is { WorkflowId.Length: > 0 } deployment && deployment.Region == region) list.Add(deployment);
                 }
                 catch (JsonException)
                 {
@@ -62,7 +64,7 @@ public sealed class DeploymentDirectory
         Invalidate();
         return (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.WorkflowId == workflowId)
             ?? throw new WorkflowException(WorkflowErrors.WorkflowNotDeployed,
-                $"Workflow '{workflowId}' is not deployed in bucket '{blobs.Bucket}'. Publish it with Publish-Workflow -Region.", workflowId);
+                $"Workflow '{workflowId}' is not deployed to {region} in bucket '{blobs.Bucket}'. Publish it with Publish-Workflow -Region {region}.", workflowId);
     }
 
     public void Invalidate() => readAt = DateTime.MinValue;

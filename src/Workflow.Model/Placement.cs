@@ -155,6 +155,10 @@ public sealed record WorkflowPlacement
         }
     }
 
+    /// <summary>"24 hourly plans over aws:us-east-1, aws:us-west-2, applied 2026-12-01 23:40Z".</summary>
+    public override string ToString() =>
+        $"{Hours.Count} hourly plan{(Hours.Count == 1 ? "" : "s")} over {string.Join(", ", Regions)}, applied {AppliedAt.UtcDateTime:yyyy-MM-dd HH:mm}Z";
+
     /// <summary>Where the step runs for a run started at <paramref name="startedAt"/> (its UTC hour).</summary>
     public string RegionOf(string step, DateTimeOffset startedAt) =>
         Hours.TryGetValue(startedAt.UtcDateTime.Hour, out var plan) && plan.TryGetValue(step, out var region) ? region : HomeRegion;

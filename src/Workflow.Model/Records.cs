@@ -21,6 +21,8 @@ public sealed record WorkflowInfo
     public string SourcePath { get; init; } = "";
     /// <summary>The workflow.yml text as published.</summary>
     public string DefinitionText { get; init; } = "";
+    /// <summary>The placement applied with Move-WorkflowDeployment (where each step runs, per hour), or null: every step at home.</summary>
+    public WorkflowPlacement? Placement { get; init; }
 }
 
 /// <summary>One run of a workflow, as the run cmdlets emit it.</summary>
@@ -54,6 +56,8 @@ public sealed record StepRun
     public int Attempt { get; init; }
     /// <summary>For a foreach step, the number of items; otherwise null.</summary>
     public int? ItemCount { get; init; }
+    /// <summary>Where it ran: "local" (a session of this store) or the region whose worker ran it; null before it starts.</summary>
+    public string? Region { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public string? Error { get; init; }

@@ -183,6 +183,10 @@ public static class WorkflowErrors
 
     /// <summary>The workflow is not deployed to the region (or to any region) given.</summary>
     public static readonly ErrorId WorkflowNotDeployed = ErrorId.Of("WorkflowNotDeployed", FailureKind.ObjectNotFound);
+    /// <summary>A plan given to Move-WorkflowDeployment does not fit the workflow: another workflow or home, an unknown step, a pinned or disallowed region, an hour twice.</summary>
+    public static readonly ErrorId PlacementPlanInvalid = ErrorId.Of("PlacementPlanInvalid", FailureKind.InvalidArgument);
+    /// <summary>A region a plan uses has no worker polling its queue for the workflow: its steps would wait for ever.</summary>
+    public static readonly ErrorId PlacementRegionHasNoWorker = ErrorId.Of("PlacementRegionHasNoWorker", FailureKind.InvalidOperation);
     /// <summary>The region's store lets a second conditional (write-once) put of one key succeed: steps could run twice there.</summary>
     public static readonly ErrorId WorkflowStoreConditionsNotHonoured = ErrorId.Of("WorkflowStoreConditionsNotHonoured", FailureKind.NotImplemented);
     /// <summary>A region no provider of this engine serves (an engine without regions is given aws:…).</summary>

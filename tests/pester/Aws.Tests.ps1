@@ -40,7 +40,7 @@ Describe 'AWS regions' {
         (Get-Workflow fan-1.0.0).Regions | Should -Be 'local, aws:us-east-1'
         Test-FauxqsQueue $aws workflow-fan-1_0_0 | Should -BeTrue
         Test-FauxqsQueue $aws workflow-fan-1_0_0-dlq | Should -BeTrue
-        Test-FauxqsObject $aws $bucket deployments/fan-1.0.0.json | Should -BeTrue
+        Test-FauxqsObject $aws $bucket deployments/us-east-1/fan-1.0.0.json | Should -BeTrue
 
         # -WhatIf lists what would go and removes nothing; then it goes.
         Remove-Workflow fan-1.0.0 -WhatIf
@@ -48,7 +48,7 @@ Describe 'AWS regions' {
         Remove-Workflow fan-1.0.0 -Confirm:$false
         Test-FauxqsQueue $aws workflow-fan-1_0_0 | Should -BeFalse
         Test-FauxqsQueue $aws workflow-fan-1_0_0-dlq | Should -BeFalse
-        Test-FauxqsObject $aws $bucket deployments/fan-1.0.0.json | Should -BeFalse
+        Test-FauxqsObject $aws $bucket deployments/us-east-1/fan-1.0.0.json | Should -BeFalse
     }
 
     It 'completes the deployed region before the other AWS regions' {

@@ -5,7 +5,8 @@ BeforeDiscovery {
         'New-Workflow', 'Test-Workflow', 'Publish-Workflow', 'Get-Workflow', 'Remove-Workflow',
         'Start-WorkflowRun', 'Get-WorkflowRun', 'Wait-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun',
         'Receive-WorkflowRun', 'Get-WorkflowLog', 'Export-WorkflowGraph',
-        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog'
+        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog',
+        'Move-WorkflowDeployment'
     )
 }
 
@@ -165,8 +166,8 @@ $run = Publish-Workflow (Split-Path $definition.SourceFile) | Start-WorkflowRun 
             $run | Get-TableHeader | Should -Be @('RunId', 'WorkflowId', 'State', 'Steps', 'Duration', 'Error')
         }
 
-        It 'shows a StepRun as Step, State, Attempt, Items, Error' {
-            $run.Steps | Get-TableHeader | Should -Be @('Step', 'State', 'Attempt', 'Items', 'Error')
+        It 'shows a StepRun as Step, State, Attempt, Items, Region, Error' {
+            $run.Steps | Get-TableHeader | Should -Be @('Step', 'State', 'Attempt', 'Items', 'Region', 'Error')
         }
     }
 

@@ -372,17 +372,17 @@ function Test-FauxqsObject {
 
 function Start-TestWorker {
     <#
-    A Start-WorkflowWorker for aws:us-east-1 in a pwsh process of its own, with a workflow home of
-    its own under -TestHome (another machine); its streams become lines of worker.log, verbose
-    and warning lines prefixed VERBOSE: and WARNING:.
+    A Start-WorkflowWorker for -Region (aws:us-east-1) in a pwsh process of its own, with a workflow
+    home of its own under -TestHome (another machine); its streams become lines of worker.log,
+    verbose and warning lines prefixed VERBOSE: and WARNING:.
     #>
-    param([string] $TestHome, [int] $Index, [string] $Bucket, [int] $Concurrency = 2, [int] $LeaseSeconds = 5)
+    param([string] $TestHome, [int] $Index, [string] $Bucket, [int] $Concurrency = 2, [int] $LeaseSeconds = 5, [string] $Region = 'aws:us-east-1')
     $workerHome = Join-Path $TestHome "worker-$Index"
     $null = New-Item -ItemType Directory $workerHome
     $script = Join-Path $workerHome 'worker.ps1'
     Set-Content $script @"
 Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop
-Start-WorkflowWorker -Region aws:us-east-1 -Bucket $Bucket -Concurrency $Concurrency -LeaseSeconds $LeaseSeconds -Verbose *>&1 | ForEach-Object {
+Start-WorkflowWorker -Region $Region -Bucket $Bucket -Concurrency $Concurrency -LeaseSeconds $LeaseSeconds -Verbose *>&1 | ForEach-Object {
     if (`$_ -is [System.Management.Automation.VerboseRecord]) { "VERBOSE: `$_" }
     elseif (`$_ -is [System.Management.Automation.WarningRecord]) { "WARNING: `$_" }
     else { "`$_" }
@@ -413,7 +413,7 @@ Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
-    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Test-FauxqsQueue',
+    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Get-FauxqsQueueList', 'Test-FauxqsQueue',
     'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
     'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker'
 )

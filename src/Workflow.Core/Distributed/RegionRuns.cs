@@ -73,6 +73,16 @@ public sealed class RegionRuns
         using (var connection = Connect(deployment, access))
         {
             await connection.RemoveAsync(deployment.WorkflowId, cancellationToken).ConfigureAwait(false);
+            if (Deployments(deployment.WorkflowId).All(d => d.Region == deployment.Region))
+            {
+                // The last region the workflow is in: its placement goes too.
+                await Explained(connection, $"remove the placement of {deployment.WorkflowId}", async () =>
+                {
+                    await connection.Blobs.DeleteAsync(Placement.DeploymentMigrator.BucketKey(deployment.WorkflowId), cancellationToken).ConfigureAwait(false);
+                    return 0;
+                }, cancellationToken).ConfigureAwait(false);
+                store.RemovePlacement(deployment.WorkflowId);
+            }
         }
         store.RemoveDeployment(deployment.WorkflowId, deployment.Region);
     }
@@ -125,7 +135,9 @@ public sealed class RegionRuns
         store.CreateRun(run, workflow.Definition.Steps.Select(s => s.Name).ToList());
         try
         {
-            await Coordinator(connection).StartAsync(workflow, run.RunId, argumentJson, deployment.Region, cancellationToken).ConfigureAwait(false);
+            using var queues = new RegionQueues(Provider, connection, access);
+            await new RemoteRunCoordinator(connection.Blobs, queues.Of, new PackageCache(connection.Blobs, cacheFolder), "session")
+                .StartAsync(workflow, run.RunId, argumentJson, deployment.Region, cancellationToken, PlacedSteps(workflowId, deployment.Region, run.CreatedAt)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -134,6 +146,16 @@ public sealed class RegionRuns
             throw error;
         }
         return store.GetRun(run.RunId)!;
+    }
+
+    /// <summary>The steps the workflow's applied placement sends away from the run's region for a run started then (none for a run started elsewhere than home).</summary>
+    private IReadOnlyDictionary<string, string>? PlacedSteps(string workflowId, string region, DateTimeOffset startedAt)
+    {
+        var placement = store.GetPlacement(workflowId);
+        if (placement == null || !string.Equals(placement.HomeRegion, region, StringComparison.OrdinalIgnoreCase)) return null;
+        return placement.Hours.TryGetValue(startedAt.UtcDateTime.Hour, out var hour)
+            ? hour.Where(p => !string.Equals(p.Value, region, StringComparison.OrdinalIgnoreCase)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
+            : null;
     }
 
     /// <summary>
@@ -199,9 +221,9 @@ public sealed class RegionRuns
     /// </summary>
     public async Task<RegionWorker> OpenWorkerAsync(string region, RegionAccess access, IReadOnlyCollection<string>? workflowIds, IEnumerable<Executors.IStepExecutor> executors, RemoteWorkerOptions options, CancellationToken cancellationToken)
     {
-        var name = Provider.Normalize(region);
-        var known = Deployments(null, name).Select(d => d.Bucket).Distinct().ToList();
-        var connection = Provider.Connect(name, known.Count == 1 ? known[0] : null, access);
+        var regionName = Provider.Normalize(region);
+        var known = Deployments(null, regionName).Select(d => d.Bucket).Distinct().ToList();
+        var connection = Provider.Connect(regionName, known.Count == 1 ? known[0] : null, access);
         try
         {
             await Explained(connection, $"find bucket '{connection.Bucket}'", async () =>
@@ -212,8 +234,12 @@ public sealed class RegionRuns
                 return 0;
             }, cancellationToken).ConfigureAwait(false);
             var queue = connection.WorkerQueue(workflowIds, options.Concurrency);
-            var worker = new RemoteWorker(Coordinator(connection, RunOwner.NewId()), queue, executors, options with { Region = connection.Region });
-            return new RegionWorker(connection, worker);
+            // Steps this worker's tasks make ready may be placed in other regions: their queues are connected as needed.
+            var queues = new RegionQueues(Provider, connection, access);
+            var name = RunOwner.NewId();
+            var coordinator = new RemoteRunCoordinator(connection.Blobs, queues.Of, new PackageCache(connection.Blobs, cacheFolder), name);
+            var worker = new RemoteWorker(coordinator, queue, executors, options with { Region = connection.Region });
+            return new RegionWorker(connection, queues, worker, name, workflowIds);
         }
         catch
         {
@@ -247,20 +273,66 @@ public sealed class RegionRuns
     }
 }
 
-/// <summary>A connected worker of a region; disposing it closes the connection (pending deletes are flushed).</summary>
+/// <summary>
+/// A connected worker of a region; while it is open it says so in the bucket (<see cref="WorkerPresence"/>).
+/// Disposing it closes the connections (pending deletes are flushed) and withdraws the notice.
+/// </summary>
 public sealed class RegionWorker : IDisposable
 {
     private readonly IRegionConnection connection;
+    private readonly RegionQueues queues;
+    private readonly string name;
+    private readonly CancellationTokenSource closing = new();
+    private readonly Task presence;
 
-    internal RegionWorker(IRegionConnection connection, RemoteWorker worker)
+    internal RegionWorker(IRegionConnection connection, RegionQueues queues, RemoteWorker worker, string name, IReadOnlyCollection<string>? workflowIds)
     {
         this.connection = connection;
+        this.queues = queues;
+        this.name = name;
         Worker = worker;
+        presence = Task.Run(() => SayPresentAsync(workflowIds, closing.Token));
     }
 
     public RemoteWorker Worker { get; }
     public string Region => connection.Region;
     public string Bucket => connection.Bucket;
 
-    public void Dispose() => connection.Dispose();
+    private async Task SayPresentAsync(IReadOnlyCollection<string>? workflowIds, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await WorkerPresence.WriteAsync(connection.Blobs, connection.Region, name, workflowIds, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(WorkerPresence.Interval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // The bucket is away for a while: the worker's own calls report it; try again soon.
+                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        closing.Cancel();
+        try
+        {
+            presence.Wait(TimeSpan.FromSeconds(5));
+            WorkerPresence.RemoveAsync(connection.Blobs, connection.Region, name, CancellationToken.None).Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // The notice expires on its own.
+        }
+        queues.Dispose();
+        connection.Dispose();
+        closing.Dispose();
+    }
 }

@@ -54,8 +54,13 @@ public sealed class RemoteRunKeys
         LogsPrefix + step + "/" + (item?.ToString() ?? "-") + "/" + attempt + "-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".json";
 }
 
-/// <summary>run.json: what a worker needs to carry the run on.</summary>
-public sealed record RemoteRunDocument(string RunId, string WorkflowId, string ContentHash, string ArgumentJson, DateTimeOffset CreatedAt, string Region);
+/// <summary>
+/// run.json: what a worker needs to carry the run on. <paramref name="Region"/> holds the run's state;
+/// <paramref name="Placement"/> names the steps that run elsewhere (step → region), from the
+/// workflow's placement for the hour the run started; absent, every step runs in Region.
+/// </summary>
+public sealed record RemoteRunDocument(string RunId, string WorkflowId, string ContentHash, string ArgumentJson, DateTimeOffset CreatedAt, string Region,
+    IReadOnlyDictionary<string, string>? Placement = null);
 
 /// <summary>A step's (or a foreach item's) final result.</summary>
 public sealed record RemoteStepResult(
@@ -67,7 +72,8 @@ public sealed record RemoteStepResult(
     DateTimeOffset EndedAt,
     string? Output,
     string? Error,
-    string? Worker);
+    string? Worker,
+    string? Region = null);
 
 /// <summary>halt.json: why no more steps start.</summary>
 public sealed record RemoteRunHalt(RunState State, DateTimeOffset Time, string Reason);

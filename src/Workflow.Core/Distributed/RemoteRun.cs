@@ -54,6 +54,10 @@ internal sealed class RemoteRun
 
     public IReadOnlyList<StepDefinition> Dependents(string step) => dependents[step];
 
+    /// <summary>The region whose workers run the step: its placement for this run, else the run's region.</summary>
+    public string RegionOf(string step) =>
+        Document.Placement != null && Document.Placement.TryGetValue(step, out var region) ? region : Document.Region;
+
     /// <summary>Whether this worker has read the step's result already (no request needed).</summary>
     public bool Knows(string step) => results.ContainsKey(step);
 
@@ -70,10 +74,10 @@ internal sealed class RemoteRun
         return result;
     }
 
-    /// <summary>Writes the step's result unless one is there; either way, the result that stands.</summary>
-    public async Task<RemoteStepResult> WriteStepAsync(string step, StepState state, int attempt, DateTimeOffset? started, string? output, string? error, CancellationToken cancellationToken)
+    /// <summary>Writes the step's result unless one is there; either way, the result that stands. <paramref name="ranIn"/>: where it ran, if it did.</summary>
+    public async Task<RemoteStepResult> WriteStepAsync(string step, StepState state, int attempt, DateTimeOffset? started, string? output, string? error, CancellationToken cancellationToken, string? ranIn = null)
     {
-        var result = new RemoteStepResult(step, null, state, attempt, started, DateTimeOffset.UtcNow, output, error, worker);
+        var result = new RemoteStepResult(step, null, state, attempt, started, DateTimeOffset.UtcNow, output, error, worker, ranIn);
         var key = Keys.Step(step);
         if (!await blobs.PutIfAbsentAsync(key, RemoteJson.Bytes(result), cancellationToken).ConfigureAwait(false))
         {

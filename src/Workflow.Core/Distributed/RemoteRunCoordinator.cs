@@ -47,10 +47,12 @@ public sealed class RemoteRunCoordinator
 
     public IBlobStore Blobs => blobs;
 
-    /// <summary>Writes the run's definition and enqueues its first steps.</summary>
-    public async Task<RemoteRunDocument> StartAsync(PublishedWorkflow workflow, string runId, string argumentJson, string region, CancellationToken cancellationToken = default)
+    /// <summary>Writes the run's definition and enqueues its first steps; <paramref name="placement"/> names the steps that run in other regions.</summary>
+    public async Task<RemoteRunDocument> StartAsync(PublishedWorkflow workflow, string runId, string argumentJson, string region, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? placement = null)
     {
-        var document = new RemoteRunDocument(runId, workflow.Info.WorkflowId, workflow.Info.ContentHash, argumentJson, DateTimeOffset.UtcNow, region);
+        var document = new RemoteRunDocument(runId, workflow.Info.WorkflowId, workflow.Info.ContentHash, argumentJson, DateTimeOffset.UtcNow, region,
+            placement is { Count: > 0 } ? placement : null);
         var keys = new RemoteRunKeys(document.WorkflowId, runId);
         if (!await blobs.PutIfAbsentAsync(keys.Run, RemoteJson.Bytes(document), cancellationToken).ConfigureAwait(false))
         {
@@ -153,7 +155,7 @@ public sealed class RemoteRunCoordinator
         if (task.Item is { } index && outcome.Succeeded)
         {
             var stored = await outputs.ToStoredAsync(run.Keys.Output(step.Name, index), outcome.OutputJson!).ConfigureAwait(false);
-            var result = new RemoteStepResult(step.Name, index, StepState.Succeeded, outcome.Attempt, started, DateTimeOffset.UtcNow, stored, null, worker);
+            var result = new RemoteStepResult(step.Name, index, StepState.Succeeded, outcome.Attempt, started, DateTimeOffset.UtcNow, stored, null, worker, task.Region);
             await blobs.PutIfAbsentAsync(run.Keys.Item(step.Name, index), RemoteJson.Bytes(result), shutdown).ConfigureAwait(false);
             await AfterItemAsync(run, step, handling, shutdown).ConfigureAwait(false);
             return new HandledTask(TaskDisposition.Ran, StepState.Succeeded, outcome.Attempt, null);
@@ -172,7 +174,7 @@ public sealed class RemoteRunCoordinator
         }
         var state = outcome.Succeeded ? StepState.Succeeded : outcome.Cancelled ? StepState.Cancelled : StepState.Failed;
         var error = outcome.Error == null ? null : (task.Item is { } failedItem ? $"Item {failedItem}: {outcome.Error}" : outcome.Error);
-        var final = await run.WriteStepAsync(step.Name, state, outcome.Attempt, started, output, error, shutdown).ConfigureAwait(false);
+        var final = await run.WriteStepAsync(step.Name, state, outcome.Attempt, started, output, error, shutdown, ranIn: task.Region).ConfigureAwait(false);
         await AfterStepAsync(run, step, final, handling, shutdown).ConfigureAwait(false);
         return new HandledTask(TaskDisposition.Ran, final.State, outcome.Attempt, final.Error);
     }
@@ -206,7 +208,7 @@ public sealed class RemoteRunCoordinator
         }).ConfigureAwait(false);
         var json = new JsonArray(items).ToJsonString();
         var output = await outputs.ToStoredAsync(run.Keys.Output(step.Name, null), json).ConfigureAwait(false);
-        var final = await run.WriteStepAsync(step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken).ConfigureAwait(false);
+        var final = await run.WriteStepAsync(step.Name, StepState.Succeeded, attempt, null, output, null, cancellationToken, ranIn: run.RegionOf(step.Name)).ConfigureAwait(false);
         await AfterStepAsync(run, step, final, handling, cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,7 +292,7 @@ public sealed class RemoteRunCoordinator
             }
         }
         var plan = StepDecision.Decide(step, states, new ExpressionScope { Input = run.Input, StepOutputs = scopeOutputs });
-        var region = run.Document.Region;
+        var region = run.RegionOf(step.Name);
         switch (plan.Verdict)
         {
             case StepVerdict.Run:

@@ -107,9 +107,9 @@ public sealed class RemoteRunSync
                 var step = RemoteJson.Read<RemoteStepResult>(bytes, key);
                 if (step.StartedAt is { } started)
                 {
-                    timed.Add(new StepStateChange(runId, started, step.Step, StepState.Running, step.Attempt));
+                    timed.Add(new StepStateChange(runId, started, step.Step, StepState.Running, step.Attempt, Region: step.Region));
                 }
-                timed.Add(new StepStateChange(runId, step.EndedAt, step.Step, step.State, step.Attempt, OutputJson: await LocalAsync(step.Output).ConfigureAwait(false), Error: step.Error));
+                timed.Add(new StepStateChange(runId, step.EndedAt, step.Step, step.State, step.Attempt, OutputJson: await LocalAsync(step.Output).ConfigureAwait(false), Error: step.Error, Region: step.Region));
             }
             else if (key.StartsWith(runKeys.Prefix + "items/", StringComparison.Ordinal))
             {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Workflow.Model;
 
 namespace Workflow.Engine;
 
@@ -14,6 +15,20 @@ namespace Workflow.Engine;
 /// </summary>
 public static class InputDocument
 {
+    /// <summary>A run's argument as JSON; WorkflowArgumentNotJson when it is not.</summary>
+    public static JsonNode? ParseArgument(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new WorkflowException(WorkflowErrors.WorkflowArgumentNotJson,
+                $"The run argument is not JSON: {e.Message} Pass an object, a hashtable or a JSON string.", json, e);
+        }
+    }
+
     public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "null";
 }
 

@@ -216,7 +216,7 @@ internal sealed class RunScheduler
                 return;
             case StepVerdict.Run:
                 slot.Dispatched = true;
-                changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt));
+                changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, Region: Format.PlacementReader.LocalRegion));
                 tasks.Add(Task(slot, plan.Input!, null, null));
                 return;
         }
@@ -227,7 +227,7 @@ internal sealed class RunScheduler
             slot.Items = new JsonNode?[items.Count];
             slot.ItemDone = new bool[items.Count];
         }
-        changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count));
+        changes.Add(new StepStateChange(run.RunId, Now, step.Name, StepState.Running, Attempt: slot.Attempt, ItemCount: items.Count, Region: Format.PlacementReader.LocalRegion));
         for (var i = 0; i < items.Count; i++)
         {
             if (!slot.ItemDone![i]) tasks.Add(Task(slot, plan.Input!, i, InputDocument.ToJson(items[i])));

@@ -112,8 +112,12 @@ public sealed class WorkflowCatalog
     public WorkflowInfo Get(string workflowId) =>
         WithRegions(store.GetWorkflow(workflowId) ?? throw NotFound(workflowId), store.GetDeployments(workflowId));
 
-    private static WorkflowInfo WithRegions(WorkflowInfo info, IEnumerable<DeploymentRecord> deployments) =>
-        info with { Regions = string.Join(", ", new[] { "local" }.Concat(deployments.Select(d => d.Region))) };
+    private WorkflowInfo WithRegions(WorkflowInfo info, IEnumerable<DeploymentRecord> deployments) =>
+        info with
+        {
+            Regions = string.Join(", ", new[] { "local" }.Concat(deployments.Select(d => d.Region))),
+            Placement = store.GetPlacement(info.WorkflowId),
+        };
 
     /// <summary>Throws unless the workflow may be removed: it exists and no run of this store's is unfinished.</summary>
     public void EnsureRemovable(string workflowId)

@@ -51,6 +51,11 @@ public interface IRunStore : IDisposable
     IReadOnlyList<DeploymentRecord> GetDeployments(string? workflowId = null);
     bool RemoveDeployment(string workflowId, string region);
 
+    /// <summary>Records (or replaces) the workflow's applied placement (Move-WorkflowDeployment).</summary>
+    void SavePlacement(WorkflowPlacement placement);
+    WorkflowPlacement? GetPlacement(string workflowId);
+    bool RemovePlacement(string workflowId);
+
     /// <summary>The remote objects of a run already copied in (see <see cref="RemoteObjectSynced"/>).</summary>
     IReadOnlyCollection<string> GetSyncedKeys(string runId);
 }
@@ -78,10 +83,10 @@ public sealed record RunStateChange(string RunId, DateTimeOffset Time, RunState 
 public sealed record RunInterrupted(string RunId, DateTimeOffset Time, string Owner, string Detail)
     : StoreChange(RunId, Time);
 
-/// <summary>A step's state; OutputJson is set when it Succeeded, ItemCount when a foreach step starts.</summary>
+/// <summary>A step's state; OutputJson is set when it Succeeded, ItemCount when a foreach step starts, Region where it runs (when known).</summary>
 public sealed record StepStateChange(
     string RunId, DateTimeOffset Time, string Step, StepState State,
-    int Attempt = 0, int? ItemCount = null, string? OutputJson = null, string? Error = null)
+    int Attempt = 0, int? ItemCount = null, string? OutputJson = null, string? Error = null, string? Region = null)
     : StoreChange(RunId, Time);
 
 /// <summary>An attempt of a step (or of one foreach item) started: the history shows every attempt.</summary>

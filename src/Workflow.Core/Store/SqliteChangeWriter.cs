@@ -46,10 +46,11 @@ internal sealed class SqliteChangeWriter : IDisposable
                 item_count = coalesce($items, item_count),
                 output_json = coalesce($output, output_json),
                 error = $error,
+                region = coalesce($region, region),
                 started_at = CASE WHEN $state = 'Running' THEN coalesce(started_at, $time) ELSE started_at END,
                 ended_at = CASE WHEN $final THEN $time ELSE NULL END
             WHERE run_id = $run AND step = $step;
-            """, "$run", "$step", "$state", "$attempt", "$items", "$output", "$error", "$time", "$final");
+            """, "$run", "$step", "$state", "$attempt", "$items", "$output", "$error", "$time", "$final", "$region");
         attemptStarted = new Statement(connection,
             "UPDATE step_runs SET attempt = max(attempt, $attempt) WHERE run_id = $run AND step = $step;",
             "$run", "$step", "$attempt");
@@ -102,7 +103,7 @@ internal sealed class SqliteChangeWriter : IDisposable
                     }
                     break;
                 case StepStateChange c:
-                    if (Execute(stepState, c.RunId, c.Step, c.State.ToString(), c.Attempt, Db(c.ItemCount), Db(c.OutputJson), Db(c.Error), ToDb(c.Time), c.State.IsFinal()) == 0)
+                    if (Execute(stepState, c.RunId, c.Step, c.State.ToString(), c.Attempt, Db(c.ItemCount), Db(c.OutputJson), Db(c.Error), ToDb(c.Time), c.State.IsFinal(), Db(c.Region)) == 0)
                     {
                         throw SqliteStoreErrors.StepNotFound(c.RunId, c.Step);
                     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Microsoft.Data.Sqlite;
 using Workflow.Model;
+using Workflow.Placement;
 using static Workflow.Store.SqliteValues;
 
 namespace Workflow.Store;
@@ -13,7 +14,7 @@ internal static class SqliteRunQueries
         "workflow_id, name, version, description, home_region, step_count, content_hash, published_at, source_path, definition_text";
     private const string RunColumns =
         "run_id, workflow_id, state, argument_json, created_at, started_at, ended_at, error, owner, heartbeat_at";
-    private const string StepColumns = "run_id, step, state, attempt, item_count, started_at, ended_at, error";
+    private const string StepColumns = "run_id, step, state, attempt, item_count, started_at, ended_at, error, region";
 
     public static void SaveWorkflow(SqliteConnection connection, SqliteTransaction transaction, WorkflowInfo w)
     {
@@ -90,6 +91,28 @@ internal static class SqliteRunQueries
         return command.ExecuteNonQuery() > 0;
     }
 
+    public static void SavePlacement(SqliteConnection connection, SqliteTransaction transaction, WorkflowPlacement placement)
+    {
+        using var command = Command(connection, transaction, """
+            INSERT INTO placements (workflow_id, placement_json, applied_at) VALUES ($id, $json, $at)
+            ON CONFLICT (workflow_id) DO UPDATE SET placement_json = excluded.placement_json, applied_at = excluded.applied_at;
+            """,
+            ("$id", placement.WorkflowId), ("$json", PlacementJson.Write(placement)), ("$at", ToDb(placement.AppliedAt)));
+        command.ExecuteNonQuery();
+    }
+
+    public static WorkflowPlacement? GetPlacement(SqliteConnection connection, SqliteTransaction transaction, string workflowId)
+    {
+        using var command = Command(connection, transaction, "SELECT placement_json FROM placements WHERE workflow_id = $id;", ("$id", workflowId));
+        return command.ExecuteScalar() is string json ? PlacementJson.Read(json) : null;
+    }
+
+    public static bool RemovePlacement(SqliteConnection connection, SqliteTransaction transaction, string workflowId)
+    {
+        using var command = Command(connection, transaction, "DELETE FROM placements WHERE workflow_id = $id;", ("$id", workflowId));
+        return command.ExecuteNonQuery() > 0;
+    }
+
     public static IReadOnlyCollection<string> GetSyncedKeys(SqliteConnection connection, SqliteTransaction transaction, string runId)
     {
         using var command = Command(connection, transaction, "SELECT key FROM synced_objects WHERE run_id = $run;", ("$run", runId));
@@ -106,6 +129,7 @@ internal static class SqliteRunQueries
         runs.ExecuteNonQuery();
         using var deployments = Command(connection, transaction, "DELETE FROM deployments WHERE workflow_id = $id;", ("$id", workflowId));
         deployments.ExecuteNonQuery();
+        RemovePlacement(connection, transaction, workflowId);
         using var workflow = Command(connection, transaction, "DELETE FROM workflows WHERE workflow_id = $id;", ("$id", workflowId));
         return workflow.ExecuteNonQuery() > 0;
     }
@@ -213,6 +237,7 @@ internal static class SqliteRunQueries
                     StartedAt = NullableTime(reader, 5),
                     EndedAt = NullableTime(reader, 6),
                     Error = NullableString(reader, 7),
+                    Region = NullableString(reader, 8),
                 };
                 if (!steps.TryGetValue(step.RunId, out var list))
                 {

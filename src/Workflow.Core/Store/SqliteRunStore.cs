@@ -176,6 +176,15 @@ public sealed class SqliteRunStore : IRunStore
     public bool RemoveDeployment(string workflowId, string region) =>
         Write(transaction => SqliteRunQueries.RemoveDeployment(connection, transaction, workflowId, region));
 
+    public void SavePlacement(WorkflowPlacement placement) =>
+        Write(transaction => SqliteRunQueries.SavePlacement(connection, transaction, placement));
+
+    public WorkflowPlacement? GetPlacement(string workflowId) =>
+        Read(transaction => SqliteRunQueries.GetPlacement(connection, transaction, workflowId));
+
+    public bool RemovePlacement(string workflowId) =>
+        Write(transaction => SqliteRunQueries.RemovePlacement(connection, transaction, workflowId));
+
     public IReadOnlyCollection<string> GetSyncedKeys(string runId) =>
         Read(transaction => SqliteRunQueries.GetSyncedKeys(connection, transaction, runId));
 

@@ -103,6 +103,16 @@ internal static class SqliteSchema
             PRIMARY KEY (run_id, key)
         );
         """,
+        // 3: where each step ran (local, or the region whose worker ran it), and each workflow's
+        // applied placement (Move-WorkflowDeployment): its hourly plans, as JSON.
+        """
+        ALTER TABLE step_runs ADD COLUMN region TEXT;
+        CREATE TABLE placements (
+            workflow_id    TEXT PRIMARY KEY,
+            placement_json TEXT NOT NULL,
+            applied_at     INTEGER NOT NULL
+        );
+        """,
     };
 
     /// <summary>The schema version this build writes and the newest it can read.</summary>
