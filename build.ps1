@@ -110,6 +110,7 @@ $tasks = @{
     Bench       = {
         Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
+        Invoke-Native 'placement bench' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build }
     }
     Package     = {
         $version = (Import-PowerShellDataFile "$stage/Workflow.PowerShell.psd1").ModuleVersion

@@ -216,6 +216,15 @@ public static class WorkflowErrors
     /// <summary>Start-WorkflowWorker on a bucket that holds no deployment.</summary>
     public static readonly ErrorId AwsBucketNotDeployed = ErrorId.Of("AwsBucketNotDeployed", FailureKind.ObjectNotFound);
 
+    // Carbon-aware placement (Find-WorkflowDeployment).
+
+    /// <summary>A step has no runtime samples in any region: the solver cannot estimate it.</summary>
+    public static readonly ErrorId PlacementNoRuntimeSamples = ErrorId.Of("PlacementNoRuntimeSamples", FailureKind.InvalidData);
+    /// <summary>The placement problem lacks data the solver needs (a region's carbon series, a latency, a step's regions).</summary>
+    public static readonly ErrorId PlacementDataMissing = ErrorId.Of("PlacementDataMissing", FailureKind.InvalidData);
+    /// <summary>-Algorithm Exhaustive on a workflow with more plans than it enumerates.</summary>
+    public static readonly ErrorId PlacementTooLargeForExhaustive = ErrorId.Of("PlacementTooLargeForExhaustive", FailureKind.InvalidArgument);
+
     // Anything else.
 
     /// <summary>

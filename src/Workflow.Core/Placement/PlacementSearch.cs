@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+
+namespace Workflow.Placement;
+
+/// <summary>
+/// The search for one hour's plan under one ranking: the one-region plans (Coarse), every plan
+/// (Exhaustive), or local search from good starts (Default). Every plan looked at goes through
+/// <see cref="Consider"/>, so the best is always the best seen under <see cref="PlanRanker"/>, and the
+/// home plan is seen first.
+/// </summary>
+internal sealed class PlacementSearch
+{
+    private readonly PlanEvaluator _evaluator;
+    private readonly PlacementSamples _samples;
+    private readonly int _hour;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Func<bool> _outOfTime;
+
+    public PlacementSearch(PlanEvaluator evaluator, PlanRanker ranker, int hour, Func<bool> outOfTime, CancellationToken cancellationToken)
+    {
+        _evaluator = evaluator;
+        _samples = evaluator.Samples;
+        Ranker = ranker;
+        _hour = hour;
+        _outOfTime = outOfTime;
+        _cancellationToken = cancellationToken;
+        Best = ranker.Home;
+    }
+
+    public PlanRanker Ranker { get; }
+    public PlanCandidate Best { get; private set; }
+    /// <summary>True when the time budget ran out before the search ended.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>The plan with every step at home, or at its first region where home is not allowed (a pin).</summary>
+    public static int[] HomePlan(PlacementSamples samples) => OneRegionPlan(samples, samples.HomeIndex);
+
+    /// <summary>Every step in <paramref name="region"/>; a step that may not go there stays at home, else at its first region.</summary>
+    public static int[] OneRegionPlan(PlacementSamples samples, int region) => samples.Allowed
+        .Select(allowed => allowed.Contains(region) ? region : allowed.Contains(samples.HomeIndex) ? samples.HomeIndex : allowed[0])
+        .ToArray();
+
+    /// <summary>Makes the plan a candidate; true when it became the best.</summary>
+    public bool Consider(int[] plan) => Consider(new PlanCandidate(_evaluator, plan, _hour));
+
+    private bool Consider(PlanCandidate candidate)
+    {
+        if (Ranker.CannotBeat(candidate, Best) || !Ranker.IsBetter(candidate, Best)) return false;
+        Best = candidate;
+        return true;
+    }
+
+    /// <summary>Caribou's coarse-grained algorithm: the best plan that puts every step in one region.</summary>
+    public void Coarse()
+    {
+        for (var r = 0; r < _samples.RegionNames.Length; r++) Consider(OneRegionPlan(_samples, r));
+    }
+
+    /// <summary>
+    /// Every plan, best first by the exact mean of the first priority (when it has one), so that the
+    /// best is met early and most plans are set aside on their exact means.
+    /// </summary>
+    public void Exhaustive()
+    {
+        var allowed = _samples.Allowed;
+        var count = PlanCount(_samples);
+        var order = new long[count];
+        var key = new double[count];
+        var first = Ranker.Priority[0];
+        var plan = new int[allowed.Length];
+        for (long ordinal = 0; ordinal < count; ordinal++)
+        {
+            if ((ordinal & 0x3FF) == 0) _cancellationToken.ThrowIfCancellationRequested();
+            Decode(ordinal, plan);
+            order[ordinal] = ordinal;
+            key[ordinal] = first == PlanMetric.Cost ? _evaluator.CostMean(plan) : _evaluator.CarbonMean(plan, _hour);
+        }
+        if (PlanCandidate.IsExact(first)) Array.Sort(key, order);
+        for (long i = 0; i < count; i++)
+        {
+            if ((i & 0x3FF) == 0) _cancellationToken.ThrowIfCancellationRequested();
+            var next = new int[allowed.Length];
+            Decode(order[i], next);
+            Consider(next);
+        }
+    }
+
+    /// <summary>
+    /// Local search: from the home plan, every one-region plan, the per-step greedy plan and the
+    /// previous hour's best (<paramref name="warmStart"/>), take the best single-step or
+    /// adjacent-pair move until none improves. Starts that break a hard constraint are judged but
+    /// not searched from (home always is).
+    /// </summary>
+    public void Default(int[]? warmStart)
+    {
+        var starts = new List<PlanCandidate> { Best };
+        if (warmStart != null) starts.Add(new PlanCandidate(_evaluator, warmStart, _hour));
+        for (var r = 0; r < _samples.RegionNames.Length; r++) starts.Add(new PlanCandidate(_evaluator, OneRegionPlan(_samples, r), _hour));
+        starts.Add(new PlanCandidate(_evaluator, Greedy(), _hour));
+        foreach (var start in starts) Consider(start);
+
+        var searched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var start in starts.OrderBy(s => s.Mean(PlanCandidate.IsExact(Ranker.Priority[0]) ? Ranker.Priority[0] : PlanMetric.Carbon)))
+        {
+            if (!searched.Add(PlanEvaluator.Key(start.Plan))) continue;
+            if (!Ranker.Feasible(start) && !ReferenceEquals(start, Ranker.Home)) continue;
+            if (_outOfTime())
+            {
+                Stopped = true;
+                return;
+            }
+            Consider(Descend(start, searched));
+        }
+    }
+
+    private PlanCandidate Descend(PlanCandidate current, HashSet<string> searched)
+    {
+        // Bounded because the tolerance makes "better" not quite transitive: a cycle must not spin forever.
+        for (var round = 0; round < 100; round++)
+        {
+            PlanCandidate? best = null;
+            foreach (var neighbour in Neighbours(current.Plan))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var reference = best ?? current;
+                if (Ranker.CannotBeat(neighbour, reference) || !Ranker.IsBetter(neighbour, reference)) continue;
+                best = neighbour;
+            }
+            if (best == null || _outOfTime()) return current;
+            current = best;
+            searched.Add(PlanEvaluator.Key(current.Plan));
+        }
+        return current;
+    }
+
+    /// <summary>The plans one step, or a step and one it needs, away; best first by the exact first metric.</summary>
+    private IEnumerable<PlanCandidate> Neighbours(int[] plan)
+    {
+        var allowed = _samples.Allowed;
+        var neighbours = new List<PlanCandidate>();
+        for (var step = 0; step < plan.Length; step++)
+        {
+            foreach (var r in allowed[step])
+            {
+                if (r == plan[step]) continue;
+                var next = (int[])plan.Clone();
+                next[step] = r;
+                neighbours.Add(new PlanCandidate(_evaluator, next, _hour));
+            }
+        }
+        for (var e = 0; e < _samples.EdgeFrom.Length; e++)
+        {
+            int a = _samples.EdgeFrom[e], b = _samples.EdgeTo[e];
+            foreach (var ra in allowed[a])
+            {
+                if (ra == plan[a]) continue;
+                foreach (var rb in allowed[b])
+                {
+                    if (rb == plan[b]) continue;
+                    var next = (int[])plan.Clone();
+                    next[a] = ra;
+                    next[b] = rb;
+                    neighbours.Add(new PlanCandidate(_evaluator, next, _hour));
+                }
+            }
+        }
+        var first = Ranker.Priority[0];
+        return PlanCandidate.IsExact(first) ? neighbours.OrderBy(n => n.Mean(first)) : neighbours;
+    }
+
+    /// <summary>Each step, on its own with the rest at home, where it does best on the first exact priority metric.</summary>
+    private int[] Greedy()
+    {
+        var metric = Ranker.Priority.FirstOrDefault(PlanCandidate.IsExact);
+        var home = HomePlan(_samples);
+        var greedy = (int[])home.Clone();
+        for (var step = 0; step < home.Length; step++)
+        {
+            var bestValue = double.PositiveInfinity;
+            foreach (var r in _samples.Allowed[step])
+            {
+                var trial = (int[])home.Clone();
+                trial[step] = r;
+                var value = metric == PlanMetric.Cost ? _evaluator.CostMean(trial) : _evaluator.CarbonMean(trial, _hour);
+                if (value < bestValue)
+                {
+                    bestValue = value;
+                    greedy[step] = r;
+                }
+            }
+        }
+        return greedy;
+    }
+
+    /// <summary>How many plans the steps' region lists allow (saturating at long.MaxValue).</summary>
+    public static long PlanCount(PlacementSamples samples)
+    {
+        long count = 1;
+        foreach (var allowed in samples.Allowed)
+        {
+            if (count > long.MaxValue / allowed.Length) return long.MaxValue;
+            count *= allowed.Length;
+        }
+        return count;
+    }
+
+    private void Decode(long ordinal, int[] plan)
+    {
+        var allowed = _samples.Allowed;
+        for (var step = allowed.Length - 1; step >= 0; step--)
+        {
+            plan[step] = allowed[step][(int)(ordinal % allowed[step].Length)];
+            ordinal /= allowed[step].Length;
+        }
+    }
+}
