@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Workflow.Model;
 
 namespace Workflow.Engine;
 
@@ -15,6 +16,20 @@ namespace Workflow.Engine;
 public static class InputDocument
 {
     public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>A run's argument as JSON; text that is not JSON is WorkflowArgumentNotJson.</summary>
+    public static JsonNode? ParseArgument(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new WorkflowException(WorkflowErrors.WorkflowArgumentNotJson,
+                $"The run argument is not JSON: {e.Message} Pass an object, a hashtable or a JSON string.", json, e);
+        }
+    }
 }
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,6 +11,7 @@ using Workflow.Distributed;
 using Workflow.Executors;
 using Workflow.Format;
 using Workflow.Model;
+using Workflow.Placement;
 using Workflow.Queue;
 using Workflow.Store;
 
@@ -44,6 +44,7 @@ public sealed class WorkflowEngine : IDisposable
         services = new EngineServices(Store, new StoreWriter(Store), queue, new OutputStorage(ports.Blobs, Options.InlineOutputLimit), owner, shutdown.Token);
         Catalog = new WorkflowCatalog(Store, ports.Blobs);
         Regions = new RegionRuns(Store, ports.Regions, Path.Combine(Home, "cache", "packages"));
+        Placement = new PlacementService(Store, Catalog);
         var byKind = ports.Executors.ToDictionary(e => e.Kind);
         for (var i = 0; i < Options.Parallelism; i++)
         {
@@ -73,6 +74,9 @@ public sealed class WorkflowEngine : IDisposable
 
     /// <summary>Runs and deployments in regions beyond this session (see <see cref="EnginePorts.Regions"/>).</summary>
     public RegionRuns Regions { get; }
+
+    /// <summary>Carbon-aware placement: collecting data (Invoke-DataCollector) and the problem a solver is given.</summary>
+    public PlacementService Placement { get; }
 
     /// <summary>
     /// Starts a run where it belongs: in <paramref name="region"/> when given ("local": this
@@ -107,7 +111,7 @@ public sealed class WorkflowEngine : IDisposable
     public WorkflowRun StartRun(string workflowId, string argumentJson = "null")
     {
         var workflow = Catalog.Load(workflowId);
-        var input = ParseArgument(argumentJson);
+        var input = InputDocument.ParseArgument(argumentJson);
         var run = new WorkflowRun
         {
             RunId = Guid.NewGuid().ToString("N").Substring(0, 12),
@@ -256,7 +260,7 @@ public sealed class WorkflowEngine : IDisposable
             return GetRun(runId);
         }
         var workflow = Catalog.Load(run.WorkflowId);
-        Launch(runId, workflow, ParseArgument(run.ArgumentJson), Store.GetStepRecords(runId));
+        Launch(runId, workflow, InputDocument.ParseArgument(run.ArgumentJson), Store.GetStepRecords(runId));
         return GetRun(runId);
     }
 
@@ -281,7 +285,7 @@ public sealed class WorkflowEngine : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             outputs[record.Step] = record.OutputJson == null ? null : JsonNode.Parse(await services.Outputs.ResolveAsync(record.OutputJson).ConfigureAwait(false));
         }
-        return RunOutput.Of(definition, ParseArgument(run.ArgumentJson), outputs);
+        return RunOutput.Of(definition, InputDocument.ParseArgument(run.ArgumentJson), outputs);
     }
 
     public IReadOnlyList<WorkflowLogRecord> GetLogs(string runId, string? step = null) =>
@@ -305,19 +309,6 @@ public sealed class WorkflowEngine : IDisposable
         await services.Writer.FlushAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return Store.GetHistory(runId);
-    }
-
-    private static JsonNode? ParseArgument(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new WorkflowException(WorkflowErrors.WorkflowArgumentNotJson,
-                $"The run argument is not JSON: {e.Message} Pass an object, a hashtable or a JSON string.", json, e);
-        }
     }
 
     private void Launch(string runId, PublishedWorkflow workflow, JsonNode? input, IReadOnlyList<StepRecord>? resumed)
