@@ -96,7 +96,7 @@ internal static class LatencyCollector
                 MeanSeconds = mean / 1000,
                 P95Seconds = p95 / 1000,
                 BytesPerSecond = rate is { } r ? r * 1e6 / 8 : Throughput(mean / 1000),
-                Source = $"imported from {Path.GetFileName(path)}" + (rate == null ? "; throughput " + ModelSource.Substring(ModelSource.IndexOf("throughput", StringComparison.Ordinal)) : ""),
+                Source = $"imported from {Path.GetFileName(path)}" + (rate == null ? "; " + ModelSource.Substring(ModelSource.IndexOf("throughput", StringComparison.Ordinal)) : ""),
                 CollectedAt = now,
             });
         }
