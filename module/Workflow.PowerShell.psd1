@@ -16,7 +16,8 @@
         'New-Workflow', 'Test-Workflow', 'Publish-Workflow', 'Get-Workflow', 'Remove-Workflow',
         'Start-WorkflowRun', 'Get-WorkflowRun', 'Wait-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun',
         'Receive-WorkflowRun', 'Get-WorkflowLog', 'Export-WorkflowGraph',
-        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog'
+        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog',
+        'Invoke-DataCollector'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -5,7 +5,8 @@ BeforeDiscovery {
         'New-Workflow', 'Test-Workflow', 'Publish-Workflow', 'Get-Workflow', 'Remove-Workflow',
         'Start-WorkflowRun', 'Get-WorkflowRun', 'Wait-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun',
         'Receive-WorkflowRun', 'Get-WorkflowLog', 'Export-WorkflowGraph',
-        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog'
+        'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog',
+        'Invoke-DataCollector'
     )
 }
 

@@ -124,17 +124,21 @@ public abstract class WorkflowCmdlet : PSCmdlet
     /// (Ctrl+C, Stop-Job) while this, the pipeline thread, writes the progress it reports every
     /// 200 ms. Progress and errors are written here only: a cmdlet may not write from other threads.
     /// </summary>
-    protected T WaitFor<T>(Func<IProgress<RunProgress>, CancellationToken, Task<T>> call)
+    protected T WaitFor<T>(Func<IProgress<RunProgress>, CancellationToken, Task<T>> call) => WaitFor(call, ToProgressRecord);
+
+    /// <summary>Waits on a Core call that reports progress of its own kind, written as <paramref name="toRecord"/> makes it (see the overload).</summary>
+    protected T WaitFor<TProgress, T>(Func<IProgress<TProgress>, CancellationToken, Task<T>> call, Func<TProgress, ProgressRecord> toRecord)
+        where TProgress : class
     {
-        var progress = new LatestProgress();
+        var progress = new LatestProgress<TProgress>();
         var task = Task.Run(() => call(progress, Cancellation));
         while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(200))
         {
-            if (progress.Take() is { } record) WriteProgress(ToProgressRecord(record));
+            if (progress.Take() is { } record) WriteProgress(toRecord(record));
         }
         if (progress.Last is { } last)
         {
-            var done = ToProgressRecord(last);
+            var done = toRecord(last);
             done.RecordType = ProgressRecordType.Completed;
             WriteProgress(done);
         }
@@ -159,18 +163,19 @@ public abstract class WorkflowCmdlet : PSCmdlet
         };
 
     /// <summary>Keeps the latest progress a Core call reported, for the pipeline thread to write.</summary>
-    private sealed class LatestProgress : IProgress<RunProgress>
+    private sealed class LatestProgress<TProgress> : IProgress<TProgress>
+        where TProgress : class
     {
-        private RunProgress? pending;
+        private TProgress? pending;
 
-        public RunProgress? Last { get; private set; }
+        public TProgress? Last { get; private set; }
 
-        public void Report(RunProgress value)
+        public void Report(TProgress value)
         {
             Last = value;
             Volatile.Write(ref pending, value);
         }
 
-        public RunProgress? Take() => Interlocked.Exchange(ref pending, null);
+        public TProgress? Take() => Interlocked.Exchange(ref pending, null);
     }
 }
