@@ -17,7 +17,7 @@
         'Start-WorkflowRun', 'Get-WorkflowRun', 'Wait-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun',
         'Receive-WorkflowRun', 'Get-WorkflowLog', 'Export-WorkflowGraph',
         'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog',
-        'Move-WorkflowDeployment'
+        'Invoke-DataCollector', 'Find-WorkflowDeployment', 'Move-WorkflowDeployment'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -216,12 +216,28 @@ public static class WorkflowErrors
     /// <summary>Start-WorkflowWorker on a bucket that holds no deployment.</summary>
     public static readonly ErrorId AwsBucketNotDeployed = ErrorId.Of("AwsBucketNotDeployed", FailureKind.ObjectNotFound);
 
-    // Carbon-aware placement (Find-WorkflowDeployment).
+    // Carbon-aware placement: Invoke-DataCollector and the problem the solver is given.
 
+    /// <summary>A region (-Region, regions.allowed, a pin) that the bundled region data does not know.</summary>
+    public static readonly ErrorId PlacementRegionUnknown = ErrorId.Of("PlacementRegionUnknown", FailureKind.InvalidArgument);
+    /// <summary>Invoke-DataCollector -Path names a file that does not exist.</summary>
+    public static readonly ErrorId PlacementDataFileNotFound = ErrorId.Of("PlacementDataFileNotFound", FailureKind.ObjectNotFound);
+    /// <summary>Invoke-DataCollector -Path names a file that is not a table the collector reads (its line says where).</summary>
+    public static readonly ErrorId PlacementDataFileInvalid = ErrorId.Of("PlacementDataFileInvalid", FailureKind.InvalidData);
+    /// <summary>-Path given to a collector that imports no file (only carbon and performance do).</summary>
+    public static readonly ErrorId PlacementPathNotApplicable = ErrorId.Of("PlacementPathNotApplicable", FailureKind.InvalidArgument);
+    /// <summary>The workflow collector was run without -WorkflowId.</summary>
+    public static readonly ErrorId PlacementWorkflowIdRequired = ErrorId.Of("PlacementWorkflowIdRequired", FailureKind.InvalidArgument);
+    /// <summary>The workflow has no finished runs to learn its steps from.</summary>
+    public static readonly ErrorId PlacementNoRunHistory = ErrorId.Of("PlacementNoRunHistory", FailureKind.ObjectNotFound);
+    /// <summary>Placement needs a cloud home region (aws:us-east-1); the workflow's home_region is local.</summary>
+    public static readonly ErrorId PlacementNeedsCloudHome = ErrorId.Of("PlacementNeedsCloudHome", FailureKind.InvalidData);
+    /// <summary>A step's pinned region is not among the regions the workflow may be placed in.</summary>
+    public static readonly ErrorId PlacementPinOutsideRegions = ErrorId.Of("PlacementPinOutsideRegions", FailureKind.InvalidData);
+    /// <summary>Placement needs collected data (facts, carbon, latency, step profiles) that the store lacks; the message names the collector to run.</summary>
+    public static readonly ErrorId PlacementDataMissing = ErrorId.Of("PlacementDataMissing", FailureKind.ObjectNotFound);
     /// <summary>A step has no runtime samples in any region: the solver cannot estimate it.</summary>
     public static readonly ErrorId PlacementNoRuntimeSamples = ErrorId.Of("PlacementNoRuntimeSamples", FailureKind.InvalidData);
-    /// <summary>The placement problem lacks data the solver needs (a region's carbon series, a latency, a step's regions).</summary>
-    public static readonly ErrorId PlacementDataMissing = ErrorId.Of("PlacementDataMissing", FailureKind.InvalidData);
     /// <summary>-Algorithm Exhaustive on a workflow with more plans than it enumerates.</summary>
     public static readonly ErrorId PlacementTooLargeForExhaustive = ErrorId.Of("PlacementTooLargeForExhaustive", FailureKind.InvalidArgument);
 

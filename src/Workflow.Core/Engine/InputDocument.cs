@@ -15,7 +15,9 @@ namespace Workflow.Engine;
 /// </summary>
 public static class InputDocument
 {
-    /// <summary>A run's argument as JSON; WorkflowArgumentNotJson when it is not.</summary>
+    public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>A run's argument as JSON; text that is not JSON is WorkflowArgumentNotJson.</summary>
     public static JsonNode? ParseArgument(string json)
     {
         try
@@ -28,8 +30,6 @@ public static class InputDocument
                 $"The run argument is not JSON: {e.Message} Pass an object, a hashtable or a JSON string.", json, e);
         }
     }
-
-    public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "null";
 }
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -46,6 +45,7 @@ public sealed class WorkflowEngine : IDisposable
         Catalog = new WorkflowCatalog(Store, ports.Blobs);
         Regions = new RegionRuns(Store, ports.Regions, Path.Combine(Home, "cache", "packages"));
         Migrator = new DeploymentMigrator(Store, Regions, Catalog);
+        Placement = new PlacementService(Store, Catalog);
         var byKind = ports.Executors.ToDictionary(e => e.Kind);
         for (var i = 0; i < Options.Parallelism; i++)
         {
@@ -78,6 +78,8 @@ public sealed class WorkflowEngine : IDisposable
 
     /// <summary>Applies placements: where each step of a region's run goes, per hour (Move-WorkflowDeployment).</summary>
     public DeploymentMigrator Migrator { get; }
+    /// <summary>Carbon-aware placement: collecting data (Invoke-DataCollector) and the problem a solver is given.</summary>
+    public PlacementService Placement { get; }
 
     /// <summary>
     /// Starts a run where it belongs: in <paramref name="region"/> when given ("local": this

@@ -58,7 +58,18 @@ public interface IRunStore : IDisposable
 
     /// <summary>The remote objects of a run already copied in (see <see cref="RemoteObjectSynced"/>).</summary>
     IReadOnlyCollection<string> GetSyncedKeys(string runId);
+
+    /// <summary>Saves collected records in one transaction; a record replaces the one of the same collector and key.</summary>
+    void SaveCollected(IReadOnlyList<CollectedRecord> records);
+    /// <summary>The records of a collector, by key; only those whose key starts with <paramref name="keyPrefix"/> when given.</summary>
+    IReadOnlyList<CollectedRecord> GetCollected(DataCollector collector, string? keyPrefix = null);
 }
+
+/// <summary>
+/// One figure Invoke-DataCollector gathered, as the store keeps it: the collector, the key it is
+/// replaced by (a region, "region|hour", "from|to", "workflow|step") and the record as JSON.
+/// </summary>
+public sealed record CollectedRecord(DataCollector Collector, string Key, string RecordJson, DateTimeOffset CollectedAt);
 
 /// <summary>A workflow deployed to a cloud region: the provider's record as JSON.</summary>
 public sealed record DeploymentRecord(string WorkflowId, string Region, string RecordJson, DateTimeOffset PublishedAt);

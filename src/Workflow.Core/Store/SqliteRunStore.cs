@@ -188,6 +188,21 @@ public sealed class SqliteRunStore : IRunStore
     public IReadOnlyCollection<string> GetSyncedKeys(string runId) =>
         Read(transaction => SqliteRunQueries.GetSyncedKeys(connection, transaction, runId));
 
+    public void SaveCollected(IReadOnlyList<CollectedRecord> records)
+    {
+        if (records is null)
+        {
+            throw new ArgumentNullException(nameof(records));
+        }
+        if (records.Count > 0)
+        {
+            Write(transaction => SqliteCollectedQueries.Save(connection, transaction, records));
+        }
+    }
+
+    public IReadOnlyList<CollectedRecord> GetCollected(DataCollector collector, string? keyPrefix = null) =>
+        Read(transaction => SqliteCollectedQueries.Get(connection, transaction, collector, keyPrefix));
+
     public void CreateRun(WorkflowRun run, IReadOnlyList<string> steps)
     {
         if (run is null)

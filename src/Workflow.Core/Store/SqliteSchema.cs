@@ -113,6 +113,17 @@ internal static class SqliteSchema
             applied_at     INTEGER NOT NULL
         );
         """,
+        // 4: what Invoke-DataCollector collected (region facts, carbon, latencies, step profiles),
+        // one row per collector and key, so collecting again replaces a figure instead of adding one.
+        """
+        CREATE TABLE collected (
+            collector    TEXT NOT NULL,
+            key          TEXT NOT NULL,
+            record_json  TEXT NOT NULL,
+            collected_at INTEGER NOT NULL,
+            PRIMARY KEY (collector, key)
+        );
+        """,
     };
 
     /// <summary>The schema version this build writes and the newest it can read.</summary>

@@ -127,7 +127,7 @@ public abstract class WorkflowCmdlet : PSCmdlet
     protected T WaitFor<T>(Func<IProgress<RunProgress>, CancellationToken, Task<T>> call) => WaitFor(call, ToProgressRecord);
 
     /// <summary>Waits on a Core call that reports progress of its own kind, written as <paramref name="toRecord"/> makes it (see the overload).</summary>
-    protected T WaitFor<T, TProgress>(Func<IProgress<TProgress>, CancellationToken, Task<T>> call, Func<TProgress, ProgressRecord> toRecord)
+    protected T WaitFor<TProgress, T>(Func<IProgress<TProgress>, CancellationToken, Task<T>> call, Func<TProgress, ProgressRecord> toRecord)
         where TProgress : class
     {
         var progress = new LatestProgress<TProgress>();
