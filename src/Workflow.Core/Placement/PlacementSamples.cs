@@ -42,6 +42,7 @@ internal sealed class PlacementSamples
         }
         EdgeFrom = edges.Select(e => e.From).ToArray();
         EdgeTo = edges.Select(e => e.To).ToArray();
+        EdgesOf = Enumerable.Range(0, StepNames.Length).Select(i => Enumerable.Range(0, edges.Count).Where(e => EdgeFrom[e] == i || EdgeTo[e] == i).ToArray()).ToArray();
         Order = TopologicalOrder();
         Allowed = StepNames.Select(AllowedRegions).ToArray();
 
@@ -89,6 +90,8 @@ internal sealed class PlacementSamples
     public int[] EdgeTo { get; }
     /// <summary>Per step, the edges (indices) from its needs.</summary>
     public int[][] EdgesInto { get; }
+    /// <summary>Per step, the edges (indices) from its needs and to the steps that need it.</summary>
+    public int[][] EdgesOf { get; }
     public double[] MemoryMb { get; }
     /// <summary>[step][sample]: whether the step ran in that sample.</summary>
     public bool[][] Ran { get; }
