@@ -23,6 +23,12 @@ for (var round = 1; round <= 3; round++)
     }
 }
 
+var noon = PlacementSolver.Solve(fanOut, new[] { 12 }, PlacementAlgorithm.Default, null, null, CancellationToken.None).Single();
+Console.WriteLine($"  hour 12: {string.Join(", ", noon.Placement.Select(p => $"{p.Key}={p.Value}"))}");
+Console.WriteLine($"    carbon {noon.Carbon} g (home {noon.Home.Carbon}), cost {noon.Cost} USD, runtime {noon.Runtime} s (home {noon.Home.Runtime}), saved {noon.CarbonSavedPercent:F1}%");
+foreach (var line in noon.Binding) Console.WriteLine($"    binding: {line}");
+foreach (var line in noon.Assumptions) Console.WriteLine($"    assumption: {line}");
+
 // Default's gap to the exact optimum where it can be computed: 100,000 plans an hour.
 foreach (var (name, shape) in new[] { ("5-step chain", Chain(5)), ("5 steps 1 -> 3 -> 1", Diamond(3)) })
 {

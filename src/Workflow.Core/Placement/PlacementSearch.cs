@@ -133,8 +133,13 @@ internal sealed class PlacementSearch
                 var candidate = new PlanCandidate(_evaluator, next, _hour);
                 if (Ranker.IsBetter(candidate, reference)) best = candidate;
             }
-            if (best == null || _outOfTime()) return current;
+            if (best == null) return current;
             current = best;
+            if (_outOfTime())
+            {
+                Stopped = true;
+                return current;
+            }
             // The moves are chosen the same way from the same plan: a plan an earlier descent passed through
             // leads where that one went, and its end has been considered already.
             if (!searched.Add(PlanEvaluator.Key(current.Plan))) return current;

@@ -87,19 +87,20 @@ internal sealed class PlanRanker
     /// True when <paramref name="plan"/> surely does not rank before <paramref name="best"/>, judged on the
     /// exact means alone: lets a search skip the pass over the samples for most plans it looks at.
     /// </summary>
-    public bool CannotBeat(PlanCandidate plan, PlanCandidate best) => CannotBeat(plan.CarbonMean, plan.CostMean, best);
+    public bool CannotBeat(PlanCandidate plan, PlanCandidate best)
+    {
+        var cannot = CannotBeat(plan.CarbonMean, plan.CostMean, best);
+        // A plan set aside for a soft constraint it breaks may still be one the priority prefers: remember it for Binding.
+        if (cannot && Feasible(best) && KnownSoftViolations(plan.CarbonMean, plan.CostMean) > SoftViolations(best)) RememberCutOff(plan, best, _soft);
+        return cannot;
+    }
 
     /// <summary>The same, for a plan known only by its exact carbon and cost means.</summary>
     public bool CannotBeat(double carbonMean, double costMean, PlanCandidate best)
     {
         if (!Feasible(best)) return false;
         // Soft constraints on exact means are known now; one on the runtime could only add a violation.
-        var knownSoft = 0;
-        foreach (var limit in _soft)
-        {
-            if (limit.Metric == PlanMetric.Carbon && !limit.Holds(carbonMean)) knownSoft++;
-            if (limit.Metric == PlanMetric.Cost && !limit.Holds(costMean)) knownSoft++;
-        }
+        var knownSoft = KnownSoftViolations(carbonMean, costMean);
         var bestSoft = SoftViolations(best);
         if (knownSoft != bestSoft) return knownSoft > bestSoft;
         // From here the plan breaks at least as many soft constraints as best: only the priority can lift it.
@@ -108,6 +109,17 @@ internal sealed class PlanRanker
         var value = first == PlanMetric.Carbon ? carbonMean : costMean;
         var bestValue = best.Mean(first);
         return value > bestValue && Differs(value, bestValue);
+    }
+
+    private int KnownSoftViolations(double carbonMean, double costMean)
+    {
+        var broken = 0;
+        foreach (var limit in _soft)
+        {
+            if (limit.Metric == PlanMetric.Carbon && !limit.Holds(carbonMean)) broken++;
+            if (limit.Metric == PlanMetric.Cost && !limit.Holds(costMean)) broken++;
+        }
+        return broken;
     }
 
     /// <summary>Negative when a's priority means come first, lexicographically with the tolerance.</summary>

@@ -145,6 +145,21 @@ public sealed class PlacementSolverTests
     }
 
     [Fact]
+    public void A_soft_cost_constraint_keeps_a_step_out_of_a_clean_but_dear_region_and_Binding_names_it()
+    {
+        var dear = Enumerable.Repeat(10.0, 24).ToArray();
+        var problem = new TestProblem(Home).Region(Home, 500).Region("aws:dear", dear, computePricePerGbSecond: 3 * PlacementModel.DefaultComputePricePerGbSecond).Region("aws:mid", 300)
+            .Step("a", new[] { 5.0 })
+            .Soft("cost", "relative", 105)
+            .Build();
+
+        var plan = Solve(problem, PlacementAlgorithm.Default).Single();
+
+        Assert.Equal("aws:mid", plan.Placement["a"]);
+        Assert.Contains(plan.Binding, b => b.StartsWith("soft cost mean ≤ 105% of home", StringComparison.Ordinal) && b.Contains("cuts off plans with lower carbon"));
+    }
+
+    [Fact]
     public void When_no_plan_meets_the_hard_constraints_the_home_plan_is_returned_and_Binding_says_so()
     {
         var problem = new TestProblem(Home).Region(Home, 500).Region("aws:clean", 10)

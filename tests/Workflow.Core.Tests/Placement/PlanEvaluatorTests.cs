@@ -31,10 +31,11 @@ public sealed class PlanEvaluatorTests
 
         var figures = new PlanEvaluator(problem).Evaluate(new[] { 0, 1, 0, 1 }, hour: 0);
 
-        // a ends at 1. b starts at 1 + 0.1 + 1e6/1e6 = 2.1, ends 4.1. c starts at 1 + 0.01 + 1 = 2.01, ends 7.01.
-        // d waits for c's output: 7.01 + 0.1 + 2e6/1e6 = 9.11 (b's arrives at 4.11); ends 10.11.
-        Assert.Equal(10.11, figures.Runtime.Mean, 9);
-        Assert.Equal(10.11, figures.Runtime.P95, 9);
+        // The run reaches a at home after 0.01; a ends at 1.01. b starts at 1.01 + 0.1 + 1e6/1e6 = 2.11, ends 4.11.
+        // c starts at 1.01 + 0.01 + 1 = 2.02, ends 7.02. d waits for c's output: 7.02 + 0.1 + 2e6/1e6 = 9.12
+        // (b's arrives at 4.12); d ends at 10.12, and its end reaches home 0.1 later.
+        Assert.Equal(10.22, figures.Runtime.Mean, 9);
+        Assert.Equal(10.22, figures.Runtime.P95, 9);
         var carbon = Carbon(1, 100) + Carbon(2, 300) + Carbon(5, 100) + Carbon(1, 300)
             + PlacementModel.TransmissionCarbonGrams(1e6 / Gb, 100, 300) + PlacementModel.TransmissionCarbonGrams(1e6 / Gb, 100, 100)
             + PlacementModel.TransmissionCarbonGrams(2e6 / Gb, 100, 300);
@@ -56,9 +57,11 @@ public sealed class PlanEvaluatorTests
 
         var figures = new PlanEvaluator(problem).Evaluate(new[] { 0, 0, 0 }, hour: 0);
 
-        // Half the runs: a alone (1 s). The other half: a, b, c (1 + 10 + 1 s, plus two in-region hops of 1 ms).
-        var longRun = 12.002;
-        Assert.InRange(figures.Runtime.Mean, 1 + 0.45 * (longRun - 1), 1 + 0.55 * (longRun - 1));
+        // Half the runs: a alone (1 s, plus the 1 ms hops from and back to home). The other half: a, b, c
+        // (1 + 10 + 1 s, plus four in-region hops of 1 ms).
+        var shortRun = 1.002;
+        var longRun = 12.004;
+        Assert.InRange(figures.Runtime.Mean, shortRun + 0.45 * (longRun - shortRun), shortRun + 0.55 * (longRun - shortRun));
         Assert.Equal(longRun, figures.Runtime.P95, 9);
         var skippedShare = (figures.Carbon.Mean - Carbon(1, 100)) / (Carbon(11, 100));
         Assert.InRange(skippedShare, 0.45, 0.55);
@@ -73,7 +76,7 @@ public sealed class PlanEvaluatorTests
 
         var figures = new PlanEvaluator(problem).Evaluate(new[] { 0 }, hour: 0);
 
-        Assert.Equal(2, figures.Runtime.Mean, 12);
+        Assert.Equal(2.002, figures.Runtime.Mean, 12); // with the 1 ms hops from and back to home
         Assert.Equal(4 * Carbon(2, 200), figures.Carbon.Mean, 12);
         Assert.Equal(4 * Cost(2), figures.Cost.Mean, 15);
     }
@@ -87,7 +90,7 @@ public sealed class PlanEvaluatorTests
         var figures = new PlanEvaluator(problem).Evaluate(new[] { 0 }, hour: 0);
 
         Assert.InRange(figures.Runtime.Mean, 1.95, 2.05);
-        Assert.Equal(3, figures.Runtime.P95, 12);
+        Assert.Equal(3.002, figures.Runtime.P95, 12); // the slowest sample, plus the 1 ms hops from and back to home
     }
 
     [Fact]
@@ -121,7 +124,12 @@ public sealed class PlanEvaluatorTests
 
         var evaluator = new PlanEvaluator(problem);
 
-        Assert.Equal(evaluator.Evaluate(new[] { 0 }, 0).Runtime, evaluator.Evaluate(new[] { 1 }, 0).Runtime);
+        // Same grid, same runtime: the same carbon; away from home the run adds the 50 ms hops there and back.
+        var home = evaluator.Evaluate(new[] { 0 }, 0);
+        var away = evaluator.Evaluate(new[] { 1 }, 0);
+        Assert.Equal(home.Carbon, away.Carbon);
+        Assert.Equal(3.002, home.Runtime.Mean, 12);
+        Assert.Equal(3.1, away.Runtime.Mean, 12);
     }
 
     [Fact]

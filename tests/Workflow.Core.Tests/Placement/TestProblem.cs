@@ -29,7 +29,7 @@ internal sealed class TestProblem
     public TestProblem Region(string name, double gramsPerKwh, double pue = 1.11) =>
         Region(name, Enumerable.Repeat(gramsPerKwh, 24).ToArray(), pue);
 
-    public TestProblem Region(string name, double[] series, double pue = 1.11, double transferPricePerGb = PlacementModel.DefaultTransferPricePerGb)
+    public TestProblem Region(string name, double[] series, double pue = 1.11, double computePricePerGbSecond = PlacementModel.DefaultComputePricePerGbSecond)
     {
         _regions.Add(name);
         _carbon[name] = series;
@@ -37,9 +37,9 @@ internal sealed class TestProblem
         {
             Region = name,
             Pue = pue,
-            ComputePricePerGbSecond = PlacementModel.DefaultComputePricePerGbSecond,
+            ComputePricePerGbSecond = computePricePerGbSecond,
             RequestPrice = PlacementModel.DefaultRequestPrice,
-            TransferPricePerGb = transferPricePerGb,
+            TransferPricePerGb = PlacementModel.DefaultTransferPricePerGb,
         };
         return this;
     }
