@@ -42,6 +42,7 @@ internal sealed class PlacementSamples
         }
         EdgeFrom = edges.Select(e => e.From).ToArray();
         EdgeTo = edges.Select(e => e.To).ToArray();
+        EdgesOf = Enumerable.Range(0, StepNames.Length).Select(i => Enumerable.Range(0, edges.Count).Where(e => EdgeFrom[e] == i || EdgeTo[e] == i).ToArray()).ToArray();
         Order = TopologicalOrder();
         Allowed = StepNames.Select(AllowedRegions).ToArray();
 
@@ -74,6 +75,19 @@ internal sealed class PlacementSamples
             }
             EdgeBytesMean[e] = EdgeBytes[e].Average();
         }
+        // The hops to and from home get addresses after the edges', so no two latencies share a draw.
+        StartZ = new double[StepNames.Length][];
+        EndZ = new double[StepNames.Length][];
+        for (var step = 0; step < StepNames.Length; step++)
+        {
+            StartZ[step] = new double[samples];
+            EndZ[step] = new double[samples];
+            for (var s = 0; s < samples; s++)
+            {
+                StartZ[step][s] = draws.Normal(s, EdgeFrom.Length + step, CommonDraws.LatencyStream);
+                EndZ[step][s] = draws.Normal(s, EdgeFrom.Length + StepNames.Length + step, CommonDraws.LatencyStream);
+            }
+        }
     }
 
     public PlacementProblem Problem { get; }
@@ -89,6 +103,8 @@ internal sealed class PlacementSamples
     public int[] EdgeTo { get; }
     /// <summary>Per step, the edges (indices) from its needs.</summary>
     public int[][] EdgesInto { get; }
+    /// <summary>Per step, the edges (indices) from its needs and to the steps that need it.</summary>
+    public int[][] EdgesOf { get; }
     public double[] MemoryMb { get; }
     /// <summary>[step][sample]: whether the step ran in that sample.</summary>
     public bool[][] Ran { get; }
@@ -108,6 +124,10 @@ internal sealed class PlacementSamples
     public double[] EdgeBytesMean { get; }
     /// <summary>[edge][sample]: the standard normal that sets the edge's latency in that sample.</summary>
     public double[][] LatencyZ { get; }
+    /// <summary>[step][sample]: the standard normal of the hop from home that starts a first step.</summary>
+    public double[][] StartZ { get; }
+    /// <summary>[step][sample]: the standard normal of the hop that reports the step's end home.</summary>
+    public double[][] EndZ { get; }
     /// <summary>What the samples rest on besides data, for the plan's Assumptions.</summary>
     public List<string> Assumptions { get; } = new();
 

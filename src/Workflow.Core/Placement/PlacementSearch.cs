@@ -90,9 +90,9 @@ internal sealed class PlacementSearch
 
     /// <summary>
     /// Local search: from the home plan, every one-region plan, the per-step greedy plan and the
-    /// previous hour's best (<paramref name="warmStart"/>), take the best single-step or
-    /// adjacent-pair move until none improves. Starts that break a hard constraint are judged but
-    /// not searched from (home always is).
+    /// previous hour's best (<paramref name="warmStart"/>), take the best move of one step, or of a
+    /// step and one it needs together to one region, until none improves. Starts that break a hard
+    /// constraint are judged but not searched from (home always is).
     /// </summary>
     public void Default(int[]? warmStart)
     {
@@ -122,53 +122,67 @@ internal sealed class PlacementSearch
         for (var round = 0; round < 100; round++)
         {
             PlanCandidate? best = null;
-            foreach (var neighbour in Neighbours(current.Plan))
+            foreach (var move in Moves(current))
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 var reference = best ?? current;
-                if (Ranker.CannotBeat(neighbour, reference) || !Ranker.IsBetter(neighbour, reference)) continue;
-                best = neighbour;
+                if (Ranker.CannotBeat(move.CarbonMean, move.CostMean, reference)) continue;
+                var next = (int[])current.Plan.Clone();
+                next[move.Step] = move.Region;
+                if (move.Other >= 0) next[move.Other] = move.OtherRegion;
+                var candidate = new PlanCandidate(_evaluator, next, _hour);
+                if (Ranker.IsBetter(candidate, reference)) best = candidate;
             }
-            if (best == null || _outOfTime()) return current;
+            if (best == null) return current;
             current = best;
-            searched.Add(PlanEvaluator.Key(current.Plan));
+            if (_outOfTime())
+            {
+                Stopped = true;
+                return current;
+            }
+            // The moves are chosen the same way from the same plan: a plan an earlier descent passed through
+            // leads where that one went, and its end has been considered already.
+            if (!searched.Add(PlanEvaluator.Key(current.Plan))) return current;
         }
         return current;
     }
 
-    /// <summary>The plans one step, or a step and one it needs, away; best first by the exact first metric.</summary>
-    private IEnumerable<PlanCandidate> Neighbours(int[] plan)
+    /// <summary>
+    /// The moves of one step, or of a step and one it needs, that may beat <paramref name="current"/> on
+    /// their exact means (weighed from the change alone), best first by the exact first metric.
+    /// </summary>
+    private List<Move> Moves(PlanCandidate current)
     {
+        var plan = current.Plan;
         var allowed = _samples.Allowed;
-        var neighbours = new List<PlanCandidate>();
+        var moves = new List<Move>();
+        void Weigh(int step, int region, int other, int otherRegion)
+        {
+            var (carbon, cost) = _evaluator.MoveDelta(plan, _hour, step, region, other, otherRegion);
+            var move = new Move(step, region, other, otherRegion, current.CarbonMean + carbon, current.CostMean + cost);
+            if (!Ranker.CannotBeat(move.CarbonMean, move.CostMean, current)) moves.Add(move);
+        }
         for (var step = 0; step < plan.Length; step++)
         {
             foreach (var r in allowed[step])
             {
-                if (r == plan[step]) continue;
-                var next = (int[])plan.Clone();
-                next[step] = r;
-                neighbours.Add(new PlanCandidate(_evaluator, next, _hour));
+                if (r != plan[step]) Weigh(step, r, -1, -1);
             }
         }
+        // A step and one it needs move together to one region: the move one step alone cannot make
+        // when going alone would put the output between them on a long or costly hop.
         for (var e = 0; e < _samples.EdgeFrom.Length; e++)
         {
             int a = _samples.EdgeFrom[e], b = _samples.EdgeTo[e];
-            foreach (var ra in allowed[a])
+            foreach (var r in allowed[a])
             {
-                if (ra == plan[a]) continue;
-                foreach (var rb in allowed[b])
-                {
-                    if (rb == plan[b]) continue;
-                    var next = (int[])plan.Clone();
-                    next[a] = ra;
-                    next[b] = rb;
-                    neighbours.Add(new PlanCandidate(_evaluator, next, _hour));
-                }
+                if (r != plan[a] && r != plan[b] && Array.IndexOf(allowed[b], r) >= 0) Weigh(a, r, b, r);
             }
         }
         var first = Ranker.Priority[0];
-        return PlanCandidate.IsExact(first) ? neighbours.OrderBy(n => n.Mean(first)) : neighbours;
+        if (first == PlanMetric.Carbon) moves.Sort((x, y) => x.CarbonMean.CompareTo(y.CarbonMean));
+        if (first == PlanMetric.Cost) moves.Sort((x, y) => x.CostMean.CompareTo(y.CostMean));
+        return moves;
     }
 
     /// <summary>Each step, on its own with the rest at home, where it does best on the first exact priority metric.</summary>
@@ -215,5 +229,26 @@ internal sealed class PlacementSearch
             plan[step] = allowed[step][(int)(ordinal % allowed[step].Length)];
             ordinal /= allowed[step].Length;
         }
+    }
+
+    /// <summary>A step (and maybe a second) to a new region, with the plan's exact means after the move.</summary>
+    private readonly struct Move
+    {
+        public Move(int step, int region, int other, int otherRegion, double carbonMean, double costMean)
+        {
+            Step = step;
+            Region = region;
+            Other = other;
+            OtherRegion = otherRegion;
+            CarbonMean = carbonMean;
+            CostMean = costMean;
+        }
+
+        public int Step { get; }
+        public int Region { get; }
+        public int Other { get; }
+        public int OtherRegion { get; }
+        public double CarbonMean { get; }
+        public double CostMean { get; }
     }
 }

@@ -28,8 +28,10 @@ public enum PlacementAlgorithm
 /// exact means, and once per plan for all hours (runtime and cost do not change by the hour). The
 /// search starts from the all-at-home plan, every one-region plan, the plan that puts each step
 /// where it alone does best, and the previous hour's best; from each it takes the best move of one
-/// step, or of a step and a step it needs together, until no move improves. All plans are ranked
-/// by <see cref="PlanRanker"/> on the same samples (common random numbers), so the plan returned is
+/// step, or of a step and a step it needs together to one region, until no move improves (a descent
+/// that reaches a plan an earlier one passed through stops: it would end the same way). Starts
+/// that break a hard constraint are not searched from. All plans are ranked by PlanRanker
+/// (hard constraints, soft ones, then the priority with a 0.1% tolerance) on the same samples (common random numbers), so the plan returned is
 /// the best seen under the ranking, and never worse than the home plan or Coarse's plan.
 /// </para>
 /// </summary>

@@ -11,9 +11,11 @@ namespace Workflow.Placement;
 /// latencies, conditional runs and fan-out widths (DESIGN §7). Every plan is evaluated on the same
 /// samples (common random numbers), so two plans compare on their placement alone and the same
 /// seed gives the same figures. Runtime is the critical path: a step starts when the output of
-/// its last need that ran has arrived (need's finish + latency + size / throughput).
+/// its last need that ran has arrived (need's finish + latency + size / throughput); a run starts
+/// at home and ends when its last step's end has reached home.
 /// Carbon and cost means are also given exactly (without a pass over the samples) because they
-/// add up over steps and edges: the solver searches on those.
+/// add up over steps and edges: the solver searches on those. One evaluator serves one thread
+/// (it reuses its buffers and caches each plan's runtime and cost).
 /// </summary>
 public sealed class PlanEvaluator
 {
@@ -33,6 +35,9 @@ public sealed class PlanEvaluator
     private readonly double[] _stepKwPerSecond;
     // [edge][from region × regions + to region] → per-sample delay (latency + transfer), made when first used.
     private readonly double[][][] _delays;
+    // [step][region] → per-sample latency of the hop from home that starts a first step, and of the one reporting a step's end home.
+    private readonly double[][][] _fromHome;
+    private readonly double[][][] _toHome;
     private readonly Dictionary<string, PlanFigure> _runtimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PlanFigure> _costs = new(StringComparer.Ordinal);
     private readonly double[][] _finish;
@@ -83,10 +88,13 @@ public sealed class PlanEvaluator
             }
         }
         _samples.Assumptions.Add($"assumed: latency between two regions is lognormal with the collected mean and p95; Monte Carlo over {samples} samples (seed {seed}), the same for every plan");
-        _samples.Assumptions.Add("not modelled: moving the run's input to a first step placed away from home (its size is not collected)");
+        _samples.Assumptions.Add("assumed: a run starts and ends at home: a first step waits one latency from home, and the run ends when the last step's end has reached home (one latency back)");
+        _samples.Assumptions.Add("not modelled: the time, carbon and cost of moving the run's input to a first step away from home, or its results back (their sizes are not collected)");
         _stepKwPerSecond = _samples.MemoryMb.Select(m => PlacementModel.StepPowerKw(m) / 3600).ToArray();
         _delays = new double[_samples.EdgeFrom.Length][][];
         for (var e = 0; e < _delays.Length; e++) _delays[e] = new double[_regions * _regions][];
+        _fromHome = _samples.StepNames.Select(_ => new double[_regions][]).ToArray();
+        _toHome = _samples.StepNames.Select(_ => new double[_regions][]).ToArray();
         _finish = new double[_samples.StepNames.Length][];
         for (var i = 0; i < _finish.Length; i++) _finish[i] = new double[samples];
         _values = new double[samples];
@@ -109,37 +117,63 @@ public sealed class PlanEvaluator
     /// <summary>Mean grams per run, exactly the mean over the samples, without a pass over them.</summary>
     internal double CarbonMean(int[] plan, int hour)
     {
-        var s = _samples;
         var total = 0.0;
-        for (var step = 0; step < plan.Length; step++)
-        {
-            var r = plan[step];
-            total += s.BusyMean[step][r] * _stepKwPerSecond[step] * _pue[r] * _carbon[r][hour];
-        }
-        for (var e = 0; e < s.EdgeFrom.Length; e++)
-        {
-            total += PlacementModel.TransmissionCarbonGrams(s.EdgeBytesMean[e] / PlacementModel.BytesPerGb, _carbon[plan[s.EdgeFrom[e]]][hour], _carbon[plan[s.EdgeTo[e]]][hour]);
-        }
+        for (var step = 0; step < plan.Length; step++) total += StepCarbon(step, plan[step], hour);
+        for (var e = 0; e < _samples.EdgeFrom.Length; e++) total += EdgeCarbon(e, plan[_samples.EdgeFrom[e]], plan[_samples.EdgeTo[e]], hour);
         return total;
     }
 
     /// <summary>Mean USD per run, exactly the mean over the samples (prices do not change by the hour).</summary>
     internal double CostMean(int[] plan)
     {
-        var s = _samples;
         var total = 0.0;
-        for (var step = 0; step < plan.Length; step++)
-        {
-            var r = plan[step];
-            total += s.BusyMean[step][r] * _computePrice[r] * s.MemoryMb[step] / PlacementModel.MemoryMbPerGb + s.ItemsMean[step] * _requestPrice[r];
-        }
-        for (var e = 0; e < s.EdgeFrom.Length; e++)
-        {
-            var from = plan[s.EdgeFrom[e]];
-            total += PlacementModel.TransferCostUsd(s.EdgeBytesMean[e] / PlacementModel.BytesPerGb, _transferPrice[from], from == plan[s.EdgeTo[e]]);
-        }
+        for (var step = 0; step < plan.Length; step++) total += StepCost(step, plan[step]);
+        for (var e = 0; e < _samples.EdgeFrom.Length; e++) total += EdgeCost(e, plan[_samples.EdgeFrom[e]], plan[_samples.EdgeTo[e]]);
         return total;
     }
+
+    /// <summary>
+    /// How the exact carbon and cost means change when <paramref name="step"/> moves to <paramref name="region"/>
+    /// (and <paramref name="other"/>, when not −1, to <paramref name="otherRegion"/>): only the terms of the
+    /// moved steps and their edges, so a search can weigh thousands of moves for the price of a few plans.
+    /// </summary>
+    internal (double Carbon, double Cost) MoveDelta(int[] plan, int hour, int step, int region, int other, int otherRegion)
+    {
+        var s = _samples;
+        var carbon = StepCarbon(step, region, hour) - StepCarbon(step, plan[step], hour);
+        var cost = StepCost(step, region) - StepCost(step, plan[step]);
+        if (other >= 0)
+        {
+            carbon += StepCarbon(other, otherRegion, hour) - StepCarbon(other, plan[other], hour);
+            cost += StepCost(other, otherRegion) - StepCost(other, plan[other]);
+        }
+        for (var pass = 0; pass < (other >= 0 ? 2 : 1); pass++)
+        {
+            foreach (var e in s.EdgesOf[pass == 0 ? step : other])
+            {
+                int from = s.EdgeFrom[e], to = s.EdgeTo[e];
+                if (pass == 1 && (from == step || to == step)) continue; // counted in the first pass
+                int oldFrom = plan[from], oldTo = plan[to];
+                var newFrom = from == step ? region : from == other ? otherRegion : oldFrom;
+                var newTo = to == step ? region : to == other ? otherRegion : oldTo;
+                carbon += EdgeCarbon(e, newFrom, newTo, hour) - EdgeCarbon(e, oldFrom, oldTo, hour);
+                cost += EdgeCost(e, newFrom, newTo) - EdgeCost(e, oldFrom, oldTo);
+            }
+        }
+        return (carbon, cost);
+    }
+
+    private double StepCarbon(int step, int region, int hour) =>
+        _samples.BusyMean[step][region] * _stepKwPerSecond[step] * _pue[region] * _carbon[region][hour];
+
+    private double StepCost(int step, int region) =>
+        _samples.BusyMean[step][region] * _computePrice[region] * _samples.MemoryMb[step] / PlacementModel.MemoryMbPerGb + _samples.ItemsMean[step] * _requestPrice[region];
+
+    private double EdgeCarbon(int edge, int from, int to, int hour) =>
+        PlacementModel.TransmissionCarbonGrams(_samples.EdgeBytesMean[edge] / PlacementModel.BytesPerGb, _carbon[from][hour], _carbon[to][hour]);
+
+    private double EdgeCost(int edge, int from, int to) =>
+        PlacementModel.TransferCostUsd(_samples.EdgeBytesMean[edge] / PlacementModel.BytesPerGb, _transferPrice[from], from == to);
 
     internal PlanFigure CarbonFigure(int[] plan, int hour)
     {
@@ -203,6 +237,8 @@ public sealed class PlanEvaluator
             var ran = s.Ran[step];
             var duration = s.Duration[step][plan[step]];
             Array.Clear(finish, 0, finish.Length);
+            // A run starts at home: a first step waits for the hop from home to its region.
+            if (s.EdgesInto[step].Length == 0) Array.Copy(HomeHop(step, plan[step], toHome: false), finish, finish.Length);
             foreach (var e in s.EdgesInto[step])
             {
                 var arrived = _finish[s.EdgeFrom[e]];
@@ -214,11 +250,13 @@ public sealed class PlanEvaluator
                     if (live[i] && arrived[i] + delay[i] > finish[i]) finish[i] = arrived[i] + delay[i];
                 }
             }
+            // The run ends when the last step's end has been reported home.
+            var report = HomeHop(step, plan[step], toHome: true);
             for (var i = 0; i < finish.Length; i++)
             {
                 if (!ran[i]) continue;
                 finish[i] += duration[i];
-                if (finish[i] > total[i]) total[i] = finish[i];
+                if (finish[i] + report[i] > total[i]) total[i] = finish[i] + report[i];
             }
         }
         return _runtimes[key] = Figure(total);
@@ -239,17 +277,28 @@ public sealed class PlanEvaluator
         var s = _samples;
         var z = s.LatencyZ[edge];
         var bytes = s.OutputBytes[s.EdgeFrom[edge]];
-        var mu = _latencyMu[pair];
-        var sigma = _latencySigma[pair];
         var bytesPerSecond = _bytesPerSecond[pair];
         var delay = new double[z.Length];
-        for (var i = 0; i < delay.Length; i++)
-        {
-            var latency = double.IsNegativeInfinity(mu) ? 0 : Math.Exp(mu + sigma * z[i]);
-            delay[i] = latency + (bytesPerSecond > 0 ? bytes[i] / bytesPerSecond : 0);
-        }
+        for (var i = 0; i < delay.Length; i++) delay[i] = Latency(pair, z[i]) + (bytesPerSecond > 0 ? bytes[i] / bytesPerSecond : 0);
         return _delays[edge][pair] = delay;
     }
+
+    /// <summary>Per sample, the latency between home and the step's region (no data: the run's input and results are not sized).</summary>
+    private double[] HomeHop(int step, int region, bool toHome)
+    {
+        var cache = toHome ? _toHome : _fromHome;
+        var known = cache[step][region];
+        if (known != null) return known;
+        var home = _samples.HomeIndex;
+        var pair = toHome ? region * _regions + home : home * _regions + region;
+        var z = toHome ? _samples.EndZ[step] : _samples.StartZ[step];
+        var hop = new double[z.Length];
+        for (var i = 0; i < hop.Length; i++) hop[i] = Latency(pair, z[i]);
+        return cache[step][region] = hop;
+    }
+
+    private double Latency(int pair, double z) =>
+        double.IsNegativeInfinity(_latencyMu[pair]) ? 0 : Math.Exp(_latencyMu[pair] + _latencySigma[pair] * z);
 
     /// <summary>μ and σ of the lognormal with the mean and p95 given (σ = 0: always the mean).</summary>
     internal static (double Mu, double Sigma) LogNormal(double mean, double p95)

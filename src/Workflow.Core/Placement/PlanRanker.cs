@@ -46,11 +46,23 @@ internal sealed class PlanRanker
     public IReadOnlyList<PlanMetric> Priority { get; }
     public bool HasHardConstraints => _hard.Count > 0;
 
-    public bool Feasible(PlanCandidate plan) =>
-        plan.FeasibleCache ??= _hard.All(limit => limit.Holds(plan));
+    public bool Feasible(PlanCandidate plan)
+    {
+        if (plan.FeasibleCache is { } known) return known;
+        var feasible = true;
+        foreach (var limit in _hard) feasible &= limit.Holds(plan);
+        plan.FeasibleCache = feasible;
+        return feasible;
+    }
 
-    public int SoftViolations(PlanCandidate plan) =>
-        plan.SoftCache ??= _soft.Count(limit => !limit.Holds(plan));
+    public int SoftViolations(PlanCandidate plan)
+    {
+        if (plan.SoftCache is { } known) return known;
+        var broken = 0;
+        foreach (var limit in _soft) broken += limit.Holds(plan) ? 0 : 1;
+        plan.SoftCache = broken;
+        return broken;
+    }
 
     /// <summary>Whether <paramref name="a"/> ranks strictly before <paramref name="b"/>; records what cut <paramref name="a"/> off.</summary>
     public bool IsBetter(PlanCandidate a, PlanCandidate b)
@@ -77,14 +89,37 @@ internal sealed class PlanRanker
     /// </summary>
     public bool CannotBeat(PlanCandidate plan, PlanCandidate best)
     {
+        var cannot = CannotBeat(plan.CarbonMean, plan.CostMean, best);
+        // A plan set aside for a soft constraint it breaks may still be one the priority prefers: remember it for Binding.
+        if (cannot && Feasible(best) && KnownSoftViolations(plan.CarbonMean, plan.CostMean) > SoftViolations(best)) RememberCutOff(plan, best, _soft);
+        return cannot;
+    }
+
+    /// <summary>The same, for a plan known only by its exact carbon and cost means.</summary>
+    public bool CannotBeat(double carbonMean, double costMean, PlanCandidate best)
+    {
         if (!Feasible(best)) return false;
         // Soft constraints on exact means are known now; one on the runtime could only add a violation.
-        var knownSoft = _soft.Count(limit => PlanCandidate.IsExact(limit.Metric) && !limit.Holds(plan));
+        var knownSoft = KnownSoftViolations(carbonMean, costMean);
         var bestSoft = SoftViolations(best);
         if (knownSoft != bestSoft) return knownSoft > bestSoft;
         // From here the plan breaks at least as many soft constraints as best: only the priority can lift it.
         var first = Priority[0];
-        return PlanCandidate.IsExact(first) && Differs(plan.Mean(first), best.Mean(first)) && plan.Mean(first) > best.Mean(first);
+        if (!PlanCandidate.IsExact(first)) return false;
+        var value = first == PlanMetric.Carbon ? carbonMean : costMean;
+        var bestValue = best.Mean(first);
+        return value > bestValue && Differs(value, bestValue);
+    }
+
+    private int KnownSoftViolations(double carbonMean, double costMean)
+    {
+        var broken = 0;
+        foreach (var limit in _soft)
+        {
+            if (limit.Metric == PlanMetric.Carbon && !limit.Holds(carbonMean)) broken++;
+            if (limit.Metric == PlanMetric.Cost && !limit.Holds(costMean)) broken++;
+        }
+        return broken;
     }
 
     /// <summary>Negative when a's priority means come first, lexicographically with the tolerance.</summary>
@@ -199,6 +234,8 @@ internal sealed class PlanRanker
         public double Value(PlanCandidate plan) => Hard ? plan.P95(Metric) : plan.Mean(Metric);
 
         // A hair of slack so that home meets "100% of home" although sums are added in another order.
-        public bool Holds(PlanCandidate plan) => Value(plan) <= Bound + 1e-12 * Math.Abs(Bound);
+        public bool Holds(PlanCandidate plan) => Holds(Value(plan));
+
+        public bool Holds(double value) => value <= Bound + 1e-12 * Math.Abs(Bound);
     }
 }
