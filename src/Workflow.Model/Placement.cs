@@ -17,6 +17,17 @@ public enum DataCollector
     All,
 }
 
+/// <summary>How the placement solver searches (Find-WorkflowDeployment -Algorithm).</summary>
+public enum PlacementAlgorithm
+{
+    /// <summary>Local search from good starts: fast, and exact on every problem we could check.</summary>
+    Default,
+    /// <summary>Every plan: exact, for problems of at most the solver's exhaustive limit (100,000) plans.</summary>
+    Exhaustive,
+    /// <summary>Caribou's coarse-grained algorithm: the best plan that puts every step in one region.</summary>
+    Coarse,
+}
+
 /// <summary>A cloud region as the provider collector knows it: place, grid zone, PUE and prices.</summary>
 public sealed record RegionFacts
 {

@@ -6,7 +6,7 @@ BeforeDiscovery {
         'Start-WorkflowRun', 'Get-WorkflowRun', 'Wait-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun',
         'Receive-WorkflowRun', 'Get-WorkflowLog', 'Export-WorkflowGraph',
         'Start-WorkflowWorker', 'Get-WorkflowDeadLetter', 'Restore-WorkflowDeadLetter', 'Sync-WorkflowLog',
-        'Invoke-DataCollector', 'Move-WorkflowDeployment'
+        'Invoke-DataCollector', 'Find-WorkflowDeployment', 'Move-WorkflowDeployment'
     )
 }
 

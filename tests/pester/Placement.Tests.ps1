@@ -116,3 +116,100 @@ Describe 'Invoke-DataCollector' {
         Get-Content (Join-Path $data 'NOTICE.md') -Raw | Should -BeLike '*Attribution: "Electricity Maps"*'
     }
 }
+
+# Find-WorkflowDeployment as a user meets it: a workflow run on this machine, data collected offline,
+# one plan per hour that honours pins and disallowed regions, errors with their ids, a table view.
+Describe 'Find-WorkflowDeployment' {
+    BeforeAll {
+        Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
+        $ErrorActionPreference = 'Stop'
+
+        function Get-Completion([string] $Text) {
+            (TabExpansion2 -inputScript $Text -cursorColumn $Text.Length).CompletionMatches.CompletionText
+        }
+    }
+
+    BeforeEach {
+        $testHome = New-TestHome
+        Import-StagedModule
+        $savedToken = $env:ELECTRICITY_MAPS_AUTH_TOKEN
+        Remove-Item Env:ELECTRICITY_MAPS_AUTH_TOKEN -ErrorAction Ignore
+        $folder = New-TestWorkflow -Name placed -Yaml @'
+name: placed
+version: 1.0.0
+home_region: aws:us-east-1
+regions:
+  allowed: [aws:us-east-1, aws:us-west-2, aws:ca-central-1, aws:eu-central-1]
+  disallowed: [aws:eu-central-1]
+steps:
+  - name: ingest
+    command: [sh, -c, 'cat > /dev/null; echo "{\"n\": 1}"']
+  - name: transform
+    needs: ingest
+    command: [sh, -c, 'cat > /dev/null; echo "{\"n\": 2}"']
+  - name: report
+    needs: transform
+    command: [sh, -c, 'cat > /dev/null; echo "{\"n\": 3}"']
+    regions: [aws:us-east-1]
+'@
+        $null = Publish-Workflow $folder
+    }
+
+    AfterEach {
+        if ($savedToken) { $env:ELECTRICITY_MAPS_AUTH_TOKEN = $savedToken }
+        Remove-TestHome $testHome
+    }
+
+    It 'is PlacementDataMissing, naming the collector to run, before anything was collected' {
+        $null = Start-WorkflowRun placed-1.0.0 -Wait
+        $failure = $null
+        try { Find-WorkflowDeployment placed-1.0.0 } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PlacementDataMissing,*'
+        $failure.CategoryInfo.Category | Should -Be ObjectNotFound
+        $failure.Exception.Message | Should -Match 'Invoke-DataCollector'
+    }
+
+    It 'plans every hour from the bundled data, keeps the pinned step home and the disallowed region out' {
+        1..2 | ForEach-Object { $null = Start-WorkflowRun placed-1.0.0 -Wait }
+        $null = Invoke-DataCollector all -WorkflowId placed-1.0.0
+
+        $plans = Find-WorkflowDeployment placed-1.0.0
+
+        $plans | Should -HaveCount 24
+        ($plans.Hour) | Should -Be (0..23)
+        foreach ($plan in $plans) {
+            $plan | Should -BeOfType ([Workflow.Model.DeploymentPlan])
+            $plan.Placement['report'] | Should -Be 'aws:us-east-1'
+            $plan.Placement.Values | Should -Not -Contain 'aws:eu-central-1'
+            $plan.Carbon.Mean | Should -BeLessOrEqual $plan.Home.Carbon.Mean
+            $plan.Sources | Should -Not -BeNullOrEmpty
+            $plan.Assumptions | Where-Object { $_ -like '*runtimes measured on this machine*' } | Should -Not -BeNullOrEmpty
+        }
+        # Canada's grid (30 g/kWh, flat) is far cleaner than PJM's: the free steps go there.
+        $plans[0].Placement['ingest'] | Should -Be 'aws:ca-central-1'
+        $plans[0].CarbonSavedPercent | Should -BeGreaterThan 0
+        ($plans | Format-Table | Out-String) | Should -Match 'Saved%'
+    }
+
+    It 'plans only the hours asked, and Exhaustive and Coarse on request' {
+        $null = Start-WorkflowRun placed-1.0.0 -Wait
+        $null = Invoke-DataCollector all -WorkflowId placed-1.0.0
+
+        $exact = Find-WorkflowDeployment placed-1.0.0 -Hour 3, 15 -Algorithm Exhaustive
+        $coarse = Find-WorkflowDeployment placed-1.0.0 -Hour 3 -Algorithm Coarse
+        $default = Find-WorkflowDeployment placed-1.0.0 -Hour 3
+
+        $exact.Hour | Should -Be @(3, 15)
+        $exact[0].Algorithm | Should -Be 'Exhaustive'
+        $coarse.Algorithm | Should -Be 'Coarse'
+        $default.Carbon.Mean | Should -BeLessOrEqual ($exact[0].Carbon.Mean * 1.01)
+        $default.Carbon.Mean | Should -BeLessOrEqual ($coarse.Carbon.Mean * 1.000001)
+    }
+
+    It 'completes algorithm names and has help with examples' {
+        Get-Completion 'Find-WorkflowDeployment -Algorithm Ex' | Should -Be 'Exhaustive'
+        Get-Completion 'Find-WorkflowDeployment plac' | Should -Contain 'placed-1.0.0'
+        @((Get-Help Find-WorkflowDeployment -Examples).examples.example).Count | Should -BeGreaterOrEqual 3
+        @((Get-Help Move-WorkflowDeployment -Examples).examples.example).Count | Should -BeGreaterOrEqual 3
+    }
+}

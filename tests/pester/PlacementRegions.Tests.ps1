@@ -74,6 +74,25 @@ $before = switch ($Context.context.step) { 'transform' { $Context.steps.ingest.r
         ($run | Receive-WorkflowRun).regions | Should -Be @('aws:us-east-1', 'aws:us-west-2', 'aws:us-east-1')
     }
 
+    It 'applies the plans Find-WorkflowDeployment makes from runs on this machine, and a run follows the plan of its start hour' {
+        $workers = @(
+            Start-TestWorker -TestHome $testHome -Index 1 -Bucket $bucket -Region aws:us-east-1
+            Start-TestWorker -TestHome $testHome -Index 2 -Bucket $bucket -Region aws:us-west-2
+        )
+        1..2 | ForEach-Object { $null = Start-WorkflowRun placed-1.0.0 -Region local -Wait }
+        $null = Invoke-DataCollector all -WorkflowId placed-1.0.0
+        Wait-TestWorker $workers 'takes tasks of' 60 | Should -BeTrue
+
+        $plans = Find-WorkflowDeployment placed-1.0.0
+        $null = $plans | Move-WorkflowDeployment
+        $run = Start-WorkflowRun placed-1.0.0 -Wait
+
+        $run.State | Should -Be Succeeded
+        $planned = ($plans | Where-Object Hour -EQ $run.CreatedAt.UtcDateTime.Hour).Placement
+        foreach ($step in $run.Steps) { $step.Region | Should -Be $planned[$step.Step] -Because "step $($step.Step)" }
+        ($run | Receive-WorkflowRun).regions | Should -Be @($planned['ingest'], $planned['transform'], $planned['report'])
+    }
+
     It 'refuses a placement whose region has no worker, records nothing, and says how to start one' {
         $workers = @(Start-TestWorker -TestHome $testHome -Index 1 -Bucket $bucket -Region aws:us-east-1)
         Wait-TestWorker $workers 'takes tasks of' 60 | Should -BeTrue

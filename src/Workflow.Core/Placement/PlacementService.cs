@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -60,6 +61,11 @@ public sealed class PlacementService
             throw new WorkflowException(WorkflowErrors.PlacementWorkflowIdRequired,
                 "The workflow collector learns from one workflow's runs: give -WorkflowId (Get-Workflow lists them).");
         }
+        // For one workflow that names its regions, those are the ones worth collecting (home and pins included).
+        if ((regions == null || regions.Count == 0) && !string.IsNullOrWhiteSpace(workflowId) && WorkflowRegions(workflowId!) is { Count: > 0 } own)
+        {
+            regions = own;
+        }
         var selected = ProviderCollector.Select(regions);
         var now = options.Clock();
         var result = new CollectionResult();
@@ -88,9 +94,30 @@ public sealed class PlacementService
         return result;
     }
 
+    private IReadOnlyList<string> WorkflowRegions(string workflowId)
+    {
+        var definition = catalog.Load(workflowId).Definition;
+        if (definition.Regions.Allowed.Count == 0) return Array.Empty<string>();
+        return new[] { definition.HomeRegion }.Concat(definition.Regions.Allowed).Concat(definition.Steps.SelectMany(s => s.Regions))
+            .Where(r => r != Format.PlacementReader.LocalRegion).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     /// <summary>The placement problem of a published workflow from the data collected so far (see <see cref="PlacementProblemBuilder"/>).</summary>
     public PlacementProblem BuildProblem(string workflowId) =>
         PlacementProblemBuilder.FromStore(store, catalog.Load(workflowId).Definition);
+
+    /// <summary>
+    /// The plans of the hours asked (all 24 when null), from the data collected so far: the problem
+    /// is built (a gap is an error naming the collector to run, or a labelled assumption), then
+    /// solved off the caller's thread. <paramref name="hoursDone"/> is told each hour planned.
+    /// </summary>
+    public Task<IReadOnlyList<DeploymentPlan>> FindAsync(string workflowId, IReadOnlyList<int>? hours, PlacementAlgorithm algorithm, TimeSpan? timeBudget,
+        IProgress<int>? hoursDone, CancellationToken cancellationToken)
+    {
+        var problem = BuildProblem(workflowId);
+        var asked = hours is { Count: > 0 } ? hours.Distinct().OrderBy(h => h).ToList() : Enumerable.Range(0, 24).ToList();
+        return Task.Run(() => PlacementSolver.Solve(problem, asked, algorithm, timeBudget, hoursDone, cancellationToken), cancellationToken);
+    }
 
     private ElectricityMapsClient? Api()
     {

@@ -8,17 +8,6 @@ using Workflow.Model;
 
 namespace Workflow.Placement;
 
-/// <summary>How <see cref="PlacementSolver"/> searches (Find-WorkflowDeployment -Algorithm).</summary>
-public enum PlacementAlgorithm
-{
-    /// <summary>Local search from good starts: fast, and exact on every problem we could check.</summary>
-    Default,
-    /// <summary>Every plan: exact, for problems of at most <see cref="PlacementSolver.ExhaustiveLimit"/> plans.</summary>
-    Exhaustive,
-    /// <summary>Caribou's coarse-grained algorithm: the best plan that puts every step in one region.</summary>
-    Coarse,
-}
-
 /// <summary>
 /// Plans where each step of a workflow runs, one plan per hour of the day asked (DESIGN §7).
 /// <para>

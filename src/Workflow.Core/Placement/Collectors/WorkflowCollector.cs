@@ -15,10 +15,6 @@ namespace Workflow.Placement;
 /// </summary>
 internal static class WorkflowCollector
 {
-    // TODO(lead): take the region from StepRun.Region once it lands ("local" for session runs, the
-    // region's name for region runs); until then every sample is this machine's.
-    private const string RegionOfRuns = "local";
-
     public static CollectionResult Collect(IRunStore store, WorkflowDefinition definition, DateTimeOffset now, IProgress<CollectionProgress>? progress)
     {
         var workflowId = definition.WorkflowId;
@@ -46,10 +42,14 @@ internal static class WorkflowCollector
                 if (ran) sample.Ran++;
                 else if (record.State == StepState.Skipped && reached) sample.Skipped++;
                 if (record.State != StepState.Succeeded) continue;
-                if (runtimes.TryGetValue(step.Name, out var measured) && measured.Count > 0) sample.Runtimes.AddRange(measured);
-                else if (run.Steps.FirstOrDefault(s => s.Step == step.Name) is { StartedAt: { } started, EndedAt: { } ended })
+                // Where it ran: "local" (this machine's sessions) or the region whose worker ran it.
+                var stepRun = run.Steps.FirstOrDefault(s => s.Step == step.Name);
+                var region = stepRun?.Region ?? Format.PlacementReader.LocalRegion;
+                if (!sample.Runtimes.TryGetValue(region, out var inRegion)) sample.Runtimes[region] = inRegion = new List<double>();
+                if (runtimes.TryGetValue(step.Name, out var measured) && measured.Count > 0) inRegion.AddRange(measured);
+                else if (stepRun is { StartedAt: { } started, EndedAt: { } ended })
                 {
-                    sample.Runtimes.Add((ended - started).TotalSeconds); // no attempt history (a synced run): the step's span
+                    inRegion.Add((ended - started).TotalSeconds); // no attempt history (a synced run): the step's span
                 }
                 if (record.OutputJson != null) sample.OutputBytes.Add(OutputBytes(record.OutputJson));
                 if (step.Foreach != null && record.ItemCount is { } width) sample.Widths.Add(width);
@@ -62,13 +62,13 @@ internal static class WorkflowCollector
             {
                 WorkflowId = workflowId,
                 Step = step.Name,
-                RuntimeSeconds = new Dictionary<string, IReadOnlyList<double>> { [RegionOfRuns] = sample.Runtimes.ToList() },
+                RuntimeSeconds = sample.Runtimes.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => (IReadOnlyList<double>)r.Value),
                 OutputBytes = sample.OutputBytes.ToList(),
                 RunProbability = step.If == null || sample.Ran + sample.Skipped == 0 ? 1 : (double)sample.Ran / (sample.Ran + sample.Skipped),
                 FanOutWidths = sample.Widths.ToList(),
                 MemoryMb = step.MemoryMb,
                 Runs = runs.Count,
-                Source = BundledData.Invariant($"run history of {workflowId} in {store.Location}: {runs.Count} finished runs, runtimes measured on this machine ({RegionOfRuns})"),
+                Source = BundledData.Invariant($"run history of {workflowId} in {store.Location}: {runs.Count} finished runs, runtimes by where they ran ({string.Join(", ", sample.Runtimes.Where(r => r.Value.Count > 0).Select(r => $"{r.Key}: {r.Value.Count}"))})"),
                 CollectedAt = now,
             };
         }).ToList();
@@ -110,7 +110,8 @@ internal static class WorkflowCollector
 
     private sealed class StepSamples
     {
-        public List<double> Runtimes { get; } = new();
+        /// <summary>Region ("local" for this machine) → seconds.</summary>
+        public Dictionary<string, List<double>> Runtimes { get; } = new(StringComparer.Ordinal);
         public List<double> OutputBytes { get; } = new();
         public List<int> Widths { get; } = new();
         public int Ran { get; set; }

@@ -1,0 +1,1 @@
+param($Context) Start-Sleep -Milliseconds 300; @{ n = 1 }
