@@ -112,7 +112,11 @@ public sealed record PlanFigure(double Mean, double P95)
 }
 
 /// <summary>Carbon (g CO2eq), cost (USD) and runtime (s) of one run of a plan.</summary>
-public sealed record PlanFigures(PlanFigure Carbon, PlanFigure Cost, PlanFigure Runtime);
+public sealed record PlanFigures(PlanFigure Carbon, PlanFigure Cost, PlanFigure Runtime)
+{
+    /// <summary>"carbon 0.00111 g (p95 0.00139), cost 9.62E-05 USD (p95 0.00012), runtime 1.32 s (p95 1.62)".</summary>
+    public override string ToString() => $"carbon {Carbon} g, cost {Cost} USD, runtime {Runtime} s";
+}
 
 /// <summary>Where each step of a workflow runs for runs started in one hour of the day (UTC), and what that does.</summary>
 public sealed record DeploymentPlan

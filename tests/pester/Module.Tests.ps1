@@ -172,7 +172,7 @@ $run = Publish-Workflow (Split-Path $definition.SourceFile) | Start-WorkflowRun 
     }
 
     Context 'Changing cmdlets' {
-        It '<_> takes -WhatIf and -Confirm' -ForEach @('New-Workflow', 'Publish-Workflow', 'Remove-Workflow', 'Start-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun', 'Restore-WorkflowDeadLetter') {
+        It '<_> takes -WhatIf and -Confirm' -ForEach @('New-Workflow', 'Publish-Workflow', 'Remove-Workflow', 'Start-WorkflowRun', 'Stop-WorkflowRun', 'Resume-WorkflowRun', 'Restore-WorkflowDeadLetter', 'Move-WorkflowDeployment') {
             (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
             (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'
         }

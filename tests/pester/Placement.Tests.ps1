@@ -206,6 +206,17 @@ steps:
         $default.Carbon.Mean | Should -BeLessOrEqual ($coarse.Carbon.Mean * 1.000001)
     }
 
+    It 'runs the placement example as the README says' {
+        $script = Join-Path $testHome 'placement.ps1'
+        Set-Content $script "Import-Module `$env:WORKFLOW_MODULE -ErrorAction Stop`n& '$(Join-Path (Get-RepoRoot) examples/placement.ps1)'`n"
+        $child = Invoke-ChildPwsh -File $script -TimeoutSeconds 300
+
+        $child.Errors | Should -BeNullOrEmpty
+        $child.ExitCode | Should -Be 0
+        $child.Output | Should -Match 'Mean carbon saved over the day: \d+\.\d%'
+        $child.Output | Should -Match 'What if: .*carbon-placement-1\.0\.0'
+    }
+
     It 'completes algorithm names and has help with examples' {
         Get-Completion 'Find-WorkflowDeployment -Algorithm Ex' | Should -Be 'Exhaustive'
         Get-Completion 'Find-WorkflowDeployment plac' | Should -Contain 'placed-1.0.0'

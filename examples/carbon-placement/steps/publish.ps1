@@ -1,0 +1,3 @@
+param($Context)
+Write-Verbose "publishing from $($Context.context.region)"
+$Context.steps.summarize
