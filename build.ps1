@@ -12,7 +12,7 @@
       Pester   Build and Package, then the Pester 5 surface tests in a real pwsh (tests/pester);
                installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs when it is missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
-      Bench    Build, then the benchmarks under bench/
+      Bench    Build, then the benchmarks under bench/ (placement: self-check, --quick rows, --timing)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
@@ -110,7 +110,11 @@ $tasks = @{
     Bench       = {
         Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
-        Invoke-Native 'placement bench' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build }
+        # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
+        # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.
+        Invoke-Native 'placement self-check' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --self-check }
+        Invoke-Native 'placement bench (quick)' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --quick }
+        Invoke-Native 'placement timing' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --timing }
     }
     Package     = {
         $version = (Import-PowerShellDataFile "$stage/Workflow.PowerShell.psd1").ModuleVersion
