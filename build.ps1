@@ -12,7 +12,8 @@
       Pester   Build and Package, then the Pester 5 surface tests in a real pwsh (tests/pester);
                installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs when it is missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
-      Bench    Build, then the benchmarks under bench/
+      Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; placement:
+               self-check, the --quick rows and --timing)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
@@ -57,6 +58,14 @@ function Get-Pwsh {
     else { , @($process) }
 }
 
+function Install-Fauxqs {
+    # fauxqs (S3 + SQS on loopback) at the version tools/fauxqs/package-lock.json pins, when it is missing.
+    if (Test-Path 'tools/fauxqs/node_modules/fauxqs/package.json') { return }
+    Push-Location tools/fauxqs
+    try { Invoke-Native 'npm ci (fauxqs)' { npm ci --no-audit --no-fund } }
+    finally { Pop-Location }
+}
+
 $tasks = @{
     Build       = {
         Invoke-Native 'dotnet build' { dotnet build Workflow.PowerShell.sln -c $Configuration }
@@ -74,12 +83,8 @@ $tasks = @{
         Invoke-Task Pester
     }
     Pester      = {
-        # The AWS and reliability tests run against fauxqs, at the version tools/fauxqs/package-lock.json pins.
-        if (-not (Test-Path 'tools/fauxqs/node_modules/fauxqs/package.json')) {
-            Push-Location tools/fauxqs
-            try { Invoke-Native 'npm ci (fauxqs)' { npm ci --no-audit --no-fund } }
-            finally { Pop-Location }
-        }
+        # The AWS and reliability tests run against fauxqs.
+        Install-Fauxqs
         # Pester comes from NuGet (the package holds the module under tools/), at a pinned version.
         Invoke-Native 'Pester restore' { dotnet restore tools/pester/Pester.Download.csproj }
         $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
@@ -109,8 +114,13 @@ $tasks = @{
     }
     Bench       = {
         Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
+        Install-Fauxqs # the distributed bench runs its workers against fauxqs
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
-        Invoke-Native 'placement bench' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build }
+        # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
+        # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.
+        Invoke-Native 'placement self-check' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --self-check }
+        Invoke-Native 'placement bench (quick)' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --quick }
+        Invoke-Native 'placement timing' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --timing }
     }
     Package     = {
         $version = (Import-PowerShellDataFile "$stage/Workflow.PowerShell.psd1").ModuleVersion

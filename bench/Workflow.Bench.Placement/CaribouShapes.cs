@@ -84,14 +84,18 @@ internal static class CaribouShapes
         return new Shape(name, definition, profiles, assumptions);
     }
 
-    /// <summary>The bench's two constraint rows: none, and a hard runtime limit of 120% of the home plan (its p95).</summary>
-    public static WorkflowDefinition WithConstraints(WorkflowDefinition definition, IReadOnlyList<string> regions, bool runtimeLimit) => definition with
+    /// <summary>
+    /// The definition as a row places it: <paramref name="allowed"/> as regions.allowed, <paramref name="disallowed"/>
+    /// as regions.disallowed, and, when <paramref name="runtimePercent"/> is set, a hard runtime limit of that
+    /// percent of the all-at-home plan's p95 (Caribou's hard_resource_constraints.runtime {type: relative}).
+    /// </summary>
+    public static WorkflowDefinition WithConstraints(WorkflowDefinition definition, IReadOnlyList<string> allowed, IReadOnlyList<string> disallowed, double? runtimePercent) => definition with
     {
-        Regions = new RegionSpec { Allowed = regions.ToArray() },
+        Regions = new RegionSpec { Allowed = allowed.ToArray(), Disallowed = disallowed.ToArray() },
         Constraints = new ConstraintSpec
         {
-            Hard = runtimeLimit
-                ? new Dictionary<string, Constraint> { ["runtime"] = new("relative", 120) }
+            Hard = runtimePercent is { } percent
+                ? new Dictionary<string, Constraint> { ["runtime"] = new("relative", percent) }
                 : new Dictionary<string, Constraint>(),
             Priority = new[] { "carbon", "runtime", "cost" },
         },

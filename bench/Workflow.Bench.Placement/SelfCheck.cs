@@ -14,7 +14,7 @@ namespace Workflow.Bench.Placement;
 /// </summary>
 internal static class SelfCheck
 {
-    public static int Run(string dataFolder)
+    public static int Run()
     {
         var failures = new List<string>();
         void Check(bool ok, string what)
@@ -33,13 +33,13 @@ internal static class SelfCheck
 
         var regions = new[] { CaribouShapes.Home, "aws:us-east-2", "aws:us-west-1", "aws:us-west-2", "aws:ca-central-1" };
         var shapes = CaribouShapes.All().ToDictionary(s => s.Name);
-        var video = Problem(shapes["video_analytics"], regions, dataFolder, runtimeLimit: false);
+        var video = Problem(shapes["video_analytics"], regions);
         var heuristic = new StochasticHeuristic(video, seed: 1);
         // 9 steps: int(0.2 × 9 + 1) = int(2.8) = 2 moves; 5 regions × 9 steps × 3 = 135 iterations; 5^9 plans.
         Check(heuristic.LearningRate == 2, $"9 steps move int(0.2·9 + 1) = 2 at a time (got {heuristic.LearningRate})");
         Check(heuristic.Iterations == 135, $"5 regions × 9 steps × 3 = 135 iterations (got {heuristic.Iterations})");
         Check(heuristic.MaxCombinations == 1953125, $"5^9 = 1953125 plans (got {heuristic.MaxCombinations})");
-        var single = new StochasticHeuristic(Problem(shapes["dna_visualization"], regions, dataFolder, runtimeLimit: false), seed: 1);
+        var single = new StochasticHeuristic(Problem(shapes["dna_visualization"], regions), seed: 1);
         Check(single.LearningRate == 1 && single.Iterations == 15, "1 step: int(1.2) = 1 move, 15 iterations");
 
         // A runtime list of [1, 100]: Caribou never draws 100, so every sample of a one-step plan is 1 s of execution.
@@ -53,7 +53,7 @@ internal static class SelfCheck
                 },
             },
         };
-        var calculator = new CaribouMetricsCalculator(Problem(skewed, regions, dataFolder, false), new[] { "visualize" }, new Random(3));
+        var calculator = new CaribouMetricsCalculator(Problem(skewed, regions), new[] { "visualize" }, new Random(3));
         var metrics = calculator.CalculateDeploymentMetrics(new[] { 0 });
         Check(metrics.TailRuntime < 2, $"a [1 s, 100 s] runtime list never yields 100 s (tail runtime {metrics.TailRuntime:G4} s)");
 
@@ -83,6 +83,6 @@ internal static class SelfCheck
         return failures.Count == 0 ? 0 : 1;
     }
 
-    public static PlacementProblem Problem(Shape shape, IReadOnlyList<string> regions, string dataFolder, bool runtimeLimit) =>
-        BenchProblem.Build(CaribouShapes.WithConstraints(shape.Definition, regions, runtimeLimit), shape.Steps, regions, dataFolder);
+    private static PlacementProblem Problem(Shape shape, IReadOnlyList<string> regions) =>
+        Comparison.Problem(shape, new Comparison.Setting("self-check", regions, Array.Empty<string>(), null));
 }

@@ -66,8 +66,37 @@ public sealed class PlacementService
         {
             regions = own;
         }
-        var selected = ProviderCollector.Select(regions);
         var now = options.Clock();
+        var api = collector is DataCollector.Carbon or DataCollector.All ? Api() : null;
+        var result = await CollectRegionsAsync(collector, regions, path, api, now, progress, cancellationToken).ConfigureAwait(false);
+        if (collector == DataCollector.Workflow || (collector == DataCollector.All && !string.IsNullOrWhiteSpace(workflowId)))
+        {
+            var definition = catalog.Load(workflowId!).Definition;
+            result = result.Add(WorkflowCollector.Collect(store, definition, now, progress));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        CollectedData.Save(store, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The provider, carbon and performance records of <paramref name="regions"/> as Invoke-DataCollector
+    /// All gathers them offline at <paramref name="now"/> (bundled region and carbon data, the latency
+    /// model; no API, no file) and without a store: for a tool that builds the problem itself with
+    /// <see cref="PlacementProblemBuilder.Build"/> from these and its own step profiles (the placement bench).
+    /// </summary>
+    public static Task<CollectionResult> CollectOfflineAsync(IReadOnlyList<string> regions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (regions is null || regions.Count == 0) throw new ArgumentException("Name the regions to collect.", nameof(regions));
+        return CollectRegionsAsync(DataCollector.All, regions, null, null, now, null, cancellationToken);
+    }
+
+    /// <summary>The region collectors (provider, carbon, performance) the collector asks for.</summary>
+    private static async Task<CollectionResult> CollectRegionsAsync(
+        DataCollector collector, IReadOnlyList<string>? regions, string? path, ElectricityMapsClient? api, DateTimeOffset now,
+        IProgress<CollectionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var selected = ProviderCollector.Select(regions);
         var result = new CollectionResult();
         if (collector is DataCollector.Provider or DataCollector.All)
         {
@@ -75,7 +104,7 @@ public sealed class PlacementService
         }
         if (collector is DataCollector.Carbon or DataCollector.All)
         {
-            var carbon = new CarbonCollector(path, Api());
+            var carbon = new CarbonCollector(path, api);
             result = result.Add(await carbon.CollectAsync(selected, now, progress, cancellationToken).ConfigureAwait(false));
         }
         if (collector is DataCollector.Performance or DataCollector.All)
@@ -84,13 +113,6 @@ public sealed class PlacementService
                 ? LatencyCollector.Import(path, regions == null || regions.Count == 0 ? null : selected, now)
                 : LatencyCollector.Collect(selected, now, progress));
         }
-        if (collector == DataCollector.Workflow || (collector == DataCollector.All && !string.IsNullOrWhiteSpace(workflowId)))
-        {
-            var definition = catalog.Load(workflowId!).Definition;
-            result = result.Add(WorkflowCollector.Collect(store, definition, now, progress));
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        CollectedData.Save(store, result);
         return result;
     }
 
