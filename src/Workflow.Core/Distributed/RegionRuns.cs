@@ -260,7 +260,7 @@ public sealed class RegionRuns
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>A provider's failure as the connection explains it; ours and a cancellation the caller asked for pass as they are.</summary>
-    private static async Task<T> Explained<T>(IRegionConnection connection, string doing, Func<Task<T>> call, CancellationToken cancellationToken)
+    internal static async Task<T> Explained<T>(IRegionConnection connection, string doing, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {

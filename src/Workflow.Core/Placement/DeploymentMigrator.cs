@@ -85,28 +85,25 @@ public sealed class DeploymentMigrator
             deployed.Add(summary);
         }
         using var connection = regions.Provider.Connect(home.Region, home.Bucket, shared);
-        var idle = new List<string>();
-        try
+        var idle = await RegionRuns.Explained(connection, $"record the placement of {workflowId} in s3://{connection.Bucket}/{BucketKey(workflowId)}", async () =>
         {
+            var unserved = new List<string>();
             foreach (var region in placement.Regions)
             {
                 progress?.Report($"Looking for workers of {region}");
                 var live = await WorkerPresence.LiveAsync(connection.Blobs, region, workflowId, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-                if (live.Count == 0) idle.Add(region);
+                if (live.Count == 0) unserved.Add(region);
             }
-            if (idle.Count > 0 && !force)
+            if (unserved.Count > 0 && !force)
             {
                 throw new WorkflowException(WorkflowErrors.PlacementRegionHasNoWorker,
-                    $"No worker polls {string.Join(", ", idle)} for '{workflowId}' (none has said so in s3://{connection.Bucket}/workers/ in the last {WorkerPresence.Expiry.TotalSeconds:0} s), so steps placed there would wait for ever. " +
-                    $"Start one in each: Start-WorkflowWorker -Region {idle[0]} -Bucket {connection.Bucket}; then run Move-WorkflowDeployment again (or add -Force to apply the placement anyway). The queues are deployed; no placement was recorded.",
-                    string.Join(", ", idle));
+                    $"No worker polls {string.Join(", ", unserved)} for '{workflowId}' (none has said so in s3://{connection.Bucket}/workers/ in the last {WorkerPresence.Expiry.TotalSeconds:0} s), so steps placed there would wait for ever. " +
+                    $"Start one in each: Start-WorkflowWorker -Region {unserved[0]} -Bucket {connection.Bucket}; then run Move-WorkflowDeployment again (or add -Force to apply the placement anyway). The queues are deployed; no placement was recorded.",
+                    string.Join(", ", unserved));
             }
             await connection.Blobs.PutAsync(BucketKey(workflowId), Encoding.UTF8.GetBytes(PlacementJson.Write(placement)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not WorkflowException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
-        {
-            throw connection.Explain(e, $"record the placement of {workflowId} in s3://{connection.Bucket}/{BucketKey(workflowId)}");
-        }
+            return unserved;
+        }, cancellationToken).ConfigureAwait(false);
         store.SavePlacement(placement);
         return new PlacementMove(placement, deployed, idle);
     }
