@@ -16,10 +16,6 @@ Describe 'The Workflow.PowerShell module' -ForEach @{ Cmdlets = $Cmdlets } {
         # An error nobody expected fails the test, a cmdlet's non-terminating one included.
         $ErrorActionPreference = 'Stop'
 
-        function Get-Completion([string] $Text) {
-            (TabExpansion2 -inputScript $Text -cursorColumn $Text.Length).CompletionMatches.CompletionText
-        }
-
         function Get-TableHeader {
             # The column headers of the default table view, without the ANSI styling of a terminal.
             param([Parameter(ValueFromPipeline)] $InputObject)

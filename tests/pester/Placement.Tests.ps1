@@ -10,10 +10,6 @@ Describe 'Invoke-DataCollector' {
             $ErrorRecord.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
             $ErrorRecord.CategoryInfo.Category | Should -Be $Category
         }
-
-        function Get-Completion([string] $Text) {
-            (TabExpansion2 -inputScript $Text -cursorColumn $Text.Length).CompletionMatches.CompletionText
-        }
     }
 
     BeforeEach {
@@ -123,10 +119,6 @@ Describe 'Find-WorkflowDeployment' {
     BeforeAll {
         Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
         $ErrorActionPreference = 'Stop'
-
-        function Get-Completion([string] $Text) {
-            (TabExpansion2 -inputScript $Text -cursorColumn $Text.Length).CompletionMatches.CompletionText
-        }
     }
 
     BeforeEach {

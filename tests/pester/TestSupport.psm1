@@ -409,11 +409,16 @@ function Wait-TestWorker([object[]] $Workers, [string] $Pattern, [int] $Seconds)
     $false
 }
 
+function Get-Completion([string] $Text) {
+    <# What Tab completes for the text, as a session's TabExpansion2 gives it. #>
+    (TabExpansion2 -inputScript $Text -cursorColumn $Text.Length).CompletionMatches.CompletionText
+}
+
 Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
     'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Get-FauxqsQueueList', 'Test-FauxqsQueue',
     'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
-    'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker'
+    'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker', 'Get-Completion'
 )

@@ -136,7 +136,7 @@ public sealed class RegionRuns
         try
         {
             using var queues = new RegionQueues(Provider, connection, access);
-            await new RemoteRunCoordinator(connection.Blobs, queues.Of, new PackageCache(connection.Blobs, cacheFolder), "session")
+            await Coordinator(connection, queues)
                 .StartAsync(workflow, run.RunId, argumentJson, deployment.Region, cancellationToken, PlacedSteps(workflowId, deployment.Region, run.CreatedAt)).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -237,7 +237,7 @@ public sealed class RegionRuns
             // Steps this worker's tasks make ready may be placed in other regions: their queues are connected as needed.
             var queues = new RegionQueues(Provider, connection, access);
             var name = RunOwner.NewId();
-            var coordinator = new RemoteRunCoordinator(connection.Blobs, queues.Of, new PackageCache(connection.Blobs, cacheFolder), name);
+            var coordinator = Coordinator(connection, queues, name);
             var worker = new RemoteWorker(coordinator, queue, executors, options with { Region = connection.Region });
             return new RegionWorker(connection, queues, worker, name, workflowIds);
         }
@@ -251,8 +251,9 @@ public sealed class RegionRuns
     private IRegionConnection Connect(RegionDeployment deployment, RegionAccess access) =>
         Provider.Connect(deployment.Region, deployment.Bucket, access);
 
-    private RemoteRunCoordinator Coordinator(IRegionConnection connection, string worker = "session") =>
-        new(connection.Blobs, _ => connection.Queue, new PackageCache(connection.Blobs, cacheFolder), worker);
+    /// <summary>A coordinator on the connection's bucket; it sends tasks to its own queue, or through <paramref name="queues"/> to any region's.</summary>
+    private RemoteRunCoordinator Coordinator(IRegionConnection connection, RegionQueues? queues = null, string worker = "session") =>
+        new(connection.Blobs, queues != null ? queues.Of : _ => connection.Queue, new PackageCache(connection.Blobs, cacheFolder), worker);
 
     private async Task<SyncSummary> SyncAsync(IRegionConnection connection, RegionDeployment deployment, IEnumerable<string>? runIds, CancellationToken cancellationToken) =>
         await Explained(connection, $"read the runs of {deployment.WorkflowId} in s3://{connection.Bucket}/runs/",

@@ -40,9 +40,11 @@ public sealed class DeploymentMigrator
     public static string BucketKey(string workflowId) => $"placements/{workflowId}.json";
 
     /// <summary>The placement the plans make, checked against the workflow (PlacementPlanInvalid); nothing is changed. For -WhatIf and for <see cref="MoveAsync"/>.</summary>
-    public WorkflowPlacement Plan(string workflowId, IReadOnlyList<DeploymentPlan> plans)
+    public WorkflowPlacement Plan(string workflowId, IReadOnlyList<DeploymentPlan> plans) => Plan(catalog.Load(workflowId), plans);
+
+    private WorkflowPlacement Plan(PublishedWorkflow workflow, IReadOnlyList<DeploymentPlan> plans)
     {
-        var workflow = catalog.Load(workflowId);
+        var workflowId = workflow.Info.WorkflowId;
         var definition = workflow.Definition;
         if (!regions.Provider.Serves(definition.HomeRegion))
         {
@@ -72,8 +74,8 @@ public sealed class DeploymentMigrator
     /// </summary>
     public async Task<PlacementMove> MoveAsync(string workflowId, IReadOnlyList<DeploymentPlan> plans, RegionAccess access, bool force, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        var placement = Plan(workflowId, plans);
         var workflow = catalog.Load(workflowId);
+        var placement = Plan(workflow, plans);
         var home = regions.Deployment(workflowId, placement.HomeRegion);
         // Every region works from the home deployment's bucket: run state, packages and each region's deployment record.
         var shared = access with { Bucket = access.Bucket ?? home.Bucket };
