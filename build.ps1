@@ -41,6 +41,9 @@ $dependsOn = @{
     Bench   = @('Build')
     Package = @('Build')
 }
+# dockerd on a socket of its own for the container tests and bench (DESIGN §8).
+. (Join-Path $PSScriptRoot 'tools/docker/TestDocker.ps1')
+
 $pesterVersion = '5.7.1' # also in tools/pester/Pester.Download.csproj
 $stage = Join-Path $PSScriptRoot 'out/Workflow.PowerShell'
 
@@ -79,12 +82,18 @@ $tasks = @{
         Invoke-Native 'dotnet format' { dotnet format style Workflow.PowerShell.sln --verify-no-changes --severity warn }
     }
     Test        = {
+        Start-TestDocker
+        Import-BusyboxImage
+        Import-BaseImage
         Invoke-Native 'xunit tests' { dotnet test tests/Workflow.Core.Tests -c $Configuration --no-build }
         Invoke-Task Pester
     }
     Pester      = {
-        # The AWS and reliability tests run against fauxqs.
+        # The AWS and reliability tests run against fauxqs, the container tests against dockerd.
         Install-Fauxqs
+        Start-TestDocker
+        Import-BusyboxImage
+        Import-BaseImage
         # Pester comes from NuGet (the package holds the module under tools/), at a pinned version.
         Invoke-Native 'Pester restore' { dotnet restore tools/pester/Pester.Download.csproj }
         $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
@@ -141,4 +150,5 @@ function Invoke-Task([string] $Name) {
     Write-Host "== $Name ==" -ForegroundColor Cyan
     & $tasks[$Name]
 }
-foreach ($name in $Task) { Invoke-Task $name }
+try { foreach ($name in $Task) { Invoke-Task $name } }
+finally { Stop-TestDocker }
