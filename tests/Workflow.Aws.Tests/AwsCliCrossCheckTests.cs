@@ -100,6 +100,12 @@ public sealed class AwsCliCrossCheckTests : IDisposable
 
         var got = AwsJson("get-function", "--function-name", created.FunctionArn);
         Assert.Equal(created.CodeSha256, got.GetProperty("Configuration").GetProperty("CodeSha256").GetString());
+        // Code.Location downloads the package, as a presigned URL does.
+        using (var http = new System.Net.Http.HttpClient())
+        {
+            var package = await http.GetByteArrayAsync(got.GetProperty("Code").GetProperty("Location").GetString());
+            Assert.Equal(created.CodeSha256, Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(package)));
+        }
         Assert.Equal("from-client", got.GetProperty("Configuration").GetProperty("Environment").GetProperty("Variables").GetProperty("GREETING").GetString());
         var listed = AwsJson("list-functions");
         Assert.Contains(name, listed.GetProperty("Functions").EnumerateArray().Select(f => f.GetProperty("FunctionName").GetString()));

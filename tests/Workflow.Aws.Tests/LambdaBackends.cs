@@ -179,14 +179,14 @@ public static class Packages
         writer.Write(text.Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 
-    /// <summary>A runtime loop in sh and curl: each event goes to <paramref name="handle"/> (a sh snippet with $event, $id, $headers; it sets $response and $route, 'response' or 'error').</summary>
+    /// <summary>A runtime loop in sh and curl (it ends when the Runtime API goes away, as runtimes do): each event goes to <paramref name="handle"/> (a sh snippet with $event, $id, $headers; it sets $response and $route, 'response' or 'error').</summary>
     public static string Bootstrap(string handle) => """
         #!/bin/sh
         set -u
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
         while true; do
           headers=$(mktemp)
-          event=$(curl -sS -D "$headers" "$api/next")
+          event=$(curl -sS -D "$headers" "$api/next") || exit 1
           id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\r' | cut -d' ' -f2)
           route=response
           response='{}'
