@@ -135,6 +135,13 @@ public sealed class AwsCliCrossCheckTests : IDisposable
         var listed = AwsJson("list-event-source-mappings", "--function-name", name).GetProperty("EventSourceMappings").EnumerateArray().Single();
         Assert.Equal((mapping.Uuid, arn, 5), (listed.GetProperty("UUID").GetString(), listed.GetProperty("EventSourceArn").GetString(), listed.GetProperty("BatchSize").GetInt32()));
 
+        var got = AwsJson("get-event-source-mapping", "--uuid", mapping.Uuid);
+        Assert.Equal(("Enabled", $"arn:aws:lambda:us-east-1:000000000000:function:{name}"), (got.GetProperty("State").GetString(), got.GetProperty("FunctionArn").GetString()));
+        Assert.Equal("Disabling", AwsJson("update-event-source-mapping", "--uuid", mapping.Uuid, "--no-enabled").GetProperty("State").GetString());
+        var disabled = DateTime.UtcNow.AddSeconds(20);
+        while (AwsJson("get-event-source-mapping", "--uuid", mapping.Uuid).GetProperty("State").GetString() != "Disabled" && DateTime.UtcNow < disabled) await Task.Delay(200);
+        Assert.Equal("Disabled", Assert.Single(await client.ListEventSourceMappingsAsync(name, Token)).State);
+
         var deleted = AwsJson("delete-event-source-mapping", "--uuid", mapping.Uuid);
         Assert.Equal("Deleting", deleted.GetProperty("State").GetString());
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -66,6 +67,35 @@ public sealed class LambdaRestClientTests
         Assert.True(await client.DeleteFunctionAsync(name, Token));
         Assert.Null(await client.GetFunctionAsync(name, Token));
         Assert.False(await client.DeleteFunctionAsync(name, Token));
+    }
+
+    [Fact]
+    public async Task A_client_made_from_an_AwsConnection_signs_with_its_credentials_for_its_region_at_AWS_ENDPOINT_URL_LAMBDA()
+    {
+        using var client = backends.Client();
+        var name = NewName("regional");
+        await client.CreateFunctionAsync(Spec(name, Packages.Echo()), Token);
+        var saved = new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", LambdaRestClient.EndpointVariable }.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", LambdaBackends.AccessKey);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", LambdaBackends.SecretKey);
+            Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL", backends.Fauxqs.Endpoint.ToString()); // S3 and SQS: no Lambda there
+            Environment.SetEnvironmentVariable(LambdaRestClient.EndpointVariable, backends.Fixture.Endpoint.ToString());
+
+            using var home = LambdaRestClient.Create(AwsConnection.Resolve("aws:us-east-1"));
+            using var away = LambdaRestClient.Create(AwsConnection.Resolve("aws:eu-west-1"));
+
+            Assert.Equal(backends.Fixture.Endpoint, home.Endpoint);
+            Assert.Equal(name, (await home.GetFunctionAsync(name, Token))?.FunctionName);
+            // Functions live per region, the one a request is signed for.
+            Assert.Null(await away.GetFunctionAsync(name, Token));
+        }
+        finally
+        {
+            foreach (var pair in saved) Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+        }
+        await client.DeleteFunctionAsync(name, Token);
     }
 
     [Fact]
