@@ -16,14 +16,21 @@
       Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; placement:
                self-check, the --quick rows and --timing)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
+      WorkerImage
+               Build, then the region worker image workflow/worker:<version> (and :latest) from
+               tools/docker/worker: .NET, pwsh and the staged module on the debootstrap base. Built
+               in the Docker engine that answers (DOCKER_HOST, else the default socket); with none,
+               in a dockerd of its own, saved to out/workflow-worker-<version>.tar for `docker load`
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Pester -PesterPath tests/pester/Errors.Tests.ps1
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task WorkerImage; docker run --rm workflow/worker -?
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Format', 'FormatCheck', 'Test', 'Pester', 'Demo', 'Bench', 'Package')]
+    [ValidateSet('Build', 'Format', 'FormatCheck', 'Test', 'Pester', 'Demo', 'Bench', 'Package', 'WorkerImage')]
     [string[]] $Task = @('Build'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -36,14 +43,17 @@ Set-Location $PSScriptRoot
 $PesterPath = $PesterPath -split ','
 
 $dependsOn = @{
-    Test    = @('Build')
-    Pester  = @('Build', 'Package') # Package.Tests.ps1 installs the package
-    Demo    = @('Build')
-    Bench   = @('Build')
-    Package = @('Build')
+    Test        = @('Build')
+    Pester      = @('Build', 'Package') # Package.Tests.ps1 installs the package; WorkerImage.Tests.ps1 builds its image
+    Demo        = @('Build')
+    Bench       = @('Build')
+    Package     = @('Build')
+    WorkerImage = @('Build')
 }
 # dockerd on a socket of its own for the container tests and bench (DESIGN §8).
 . (Join-Path $PSScriptRoot 'tools/docker/TestDocker.ps1')
+# The region worker image (Build-WorkerImage), for the WorkerImage task and tests/pester/WorkerImage.Tests.ps1.
+. (Join-Path $PSScriptRoot 'tools/docker/worker/WorkerImage.ps1')
 
 $pesterVersion = '5.7.1' # also in tools/pester/Pester.Download.csproj
 $stage = Join-Path $PSScriptRoot 'out/Workflow.PowerShell'
@@ -157,6 +167,19 @@ $tasks = @{
         try { Publish-PSResource -Path $stage -Repository $name }
         finally { Unregister-PSResourceRepository -Name $name }
         "Packaged $(Join-Path $repository "Workflow.PowerShell.$version.nupkg" -Resolve)"
+    }
+    WorkerImage = {
+        # The engine the user has, if one answers; else one of our own, which goes when this script ends.
+        $ownEngine = -not (Test-DockerHost)
+        if ($ownEngine) { Start-TestDocker }
+        Import-BaseImage
+        $image = Build-WorkerImage -Module $stage
+        "Built $($image.Tag) and workflow/worker:latest: $([math]::Round($image.Size / 1MB)) MB, .NET $($image.Runtime), source $($image.Revision)"
+        if ($ownEngine) {
+            $tarball = Join-Path $PSScriptRoot "out/workflow-worker-$(($image.Tag -split ':')[1]).tar"
+            Invoke-Native 'docker save' { docker save --output $tarball $image.Tag workflow/worker:latest }
+            "Saved to $tarball (no Docker engine was running): load it with docker load --input $tarball"
+        }
     }
 }
 

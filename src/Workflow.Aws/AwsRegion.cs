@@ -389,6 +389,7 @@ public sealed class AwsRegion : IRegionConnection
 
     public void Dispose()
     {
+        Queue.ReleasePrefetchedAsync().GetAwaiter().GetResult();
         Queue.FlushAcksAsync().GetAwaiter().GetResult();
         s3.Dispose();
         Sqs.Dispose();

@@ -234,6 +234,26 @@ public sealed class SqsTaskQueue : ITaskQueue
         }
     }
 
+    /// <summary>
+    /// Puts back the messages a receive brought for lanes that never took them (a worker calls it
+    /// as it ends): otherwise they stay hidden from the other workers until their lease runs out.
+    /// </summary>
+    public async Task ReleasePrefetchedAsync()
+    {
+        while (prefetched.TryDequeue(out var held))
+        {
+            try
+            {
+                Interlocked.Increment(ref requests);
+                await sqs.ChangeMessageVisibilityAsync(held.Deployment.QueueUrl, held.Message.ReceiptHandle, 0).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The endpoint is away: the message comes back when its lease ends, as before.
+            }
+        }
+    }
+
     public async ValueTask ReleaseAsync(LeasedTask task, CancellationToken cancellationToken = default)
     {
         var lease = Decode(task.LeaseId, remove: true);

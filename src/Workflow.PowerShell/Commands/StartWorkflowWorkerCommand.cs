@@ -13,7 +13,7 @@ namespace Workflow.PowerShell.Commands;
 
 /// <summary>
 /// Runs the steps of the workflows deployed to an AWS region: takes their tasks from SQS, runs them
-/// here, writes results to S3 and enqueues what became ready. Runs until Ctrl+C, Stop-Job or -MaxTasks.
+/// here, writes results to S3 and enqueues what became ready. Runs until Ctrl+C, Stop-Job, SIGTERM or -MaxTasks.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "WorkflowWorker")]
 [OutputType(typeof(WorkerInfo))]
@@ -55,6 +55,8 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
             Lease = TimeSpan.FromSeconds(LeaseSeconds),
             WorkFolder = Path.Combine(Engine.Home, "work"),
         };
+        // SIGTERM (docker stop) stops the worker as Ctrl+C does, and the cmdlet still emits its counts.
+        using var terminate = TerminationSignal.Register(CancelWork);
         RegionWorker opened;
         try
         {
@@ -64,6 +66,10 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         {
             Fail(e);
             throw;
+        }
+        catch (OperationCanceledException) when (terminate.Received)
+        {
+            return; // terminated before taking a task: nothing to report
         }
         using var region = opened;
         var worker = region.Worker;
@@ -107,6 +113,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
             throw;
         }
         var info = running.GetAwaiter().GetResult(); // the events ended: the worker has returned
+        if (terminate.Received) info = info with { StopReason = "SIGTERM" };
         WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Region}", "Stopped") { RecordType = ProgressRecordType.Completed });
         WriteObject(info);
     }

@@ -34,6 +34,9 @@ public abstract class WorkflowCmdlet : PSCmdlet
 
     protected override void StopProcessing() => stopping.Cancel();
 
+    /// <summary>Cancels <see cref="Cancellation"/> as Ctrl+C does, but leaves the pipeline going: the cmdlet ends as it chooses.</summary>
+    protected void CancelWork() => stopping.Cancel();
+
     /// <summary>
     /// The ErrorRecord for a failure: a WorkflowException keeps its id and kind; any other exception
     /// becomes WorkflowUnexpectedError, the exception itself kept so $_.Exception is what was thrown.
