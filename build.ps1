@@ -12,8 +12,8 @@
       Pester   Build and Package, then the Pester 5 surface tests in a real pwsh (tests/pester);
                installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs when it is missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
-      Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; placement:
-               self-check, the --quick rows and --timing)
+      Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; starts dockerd
+               for the container bench; placement: self-check, the --quick rows and --timing)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
@@ -125,6 +125,10 @@ $tasks = @{
         Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
         Install-Fauxqs # the distributed bench runs its workers against fauxqs
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
+        # Container steps against `docker run` of the same image and command, on dockerd's own socket.
+        Start-TestDocker
+        Import-BusyboxImage
+        Invoke-Native 'container bench' { dotnet run --project bench/Workflow.Bench.Containers -c $Configuration --no-build }
         # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
         # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.
         Invoke-Native 'placement self-check' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --self-check }
