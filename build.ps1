@@ -13,8 +13,8 @@
                installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs and the Lambda fixture
                into tools/lambda-fixture when they are missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
-      Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; placement:
-               self-check, the --quick rows and --timing)
+      Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; starts dockerd
+               for the container bench; placement: self-check, the --quick rows and --timing)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
       WorkerImage
                Build, then the region worker image workflow/worker:<version> (and :latest) from
@@ -152,6 +152,10 @@ $tasks = @{
         Install-Fauxqs # the distributed bench runs its workers against fauxqs
         Install-LambdaFixture
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
+        # Container steps against `docker run` of the same image and command, on dockerd's own socket.
+        Start-TestDocker
+        Import-BusyboxImage
+        Invoke-Native 'container bench' { dotnet run --project bench/Workflow.Bench.Containers -c $Configuration --no-build }
         # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
         # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.
         Invoke-Native 'placement self-check' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --self-check }

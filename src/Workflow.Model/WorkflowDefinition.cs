@@ -35,7 +35,10 @@ public sealed record WorkflowDefinition
     }
 }
 
-/// <summary>How a step runs: exactly one of a PowerShell script, a command, or a container image.</summary>
+/// <summary>
+/// How a step runs: a PowerShell script, a command, or a container image (which may carry a command,
+/// or a script that runs under pwsh in the container).
+/// </summary>
 public enum StepKind
 {
     Script,
@@ -52,7 +55,10 @@ public sealed record StepDefinition
     /// <summary>Path of a PowerShell script, relative to the workflow folder.</summary>
     public string? Run { get; init; }
     public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>A container image reference (name[:tag][@digest]): the step runs in a container of it.</summary>
     public string? Image { get; init; }
+    /// <summary>How the container of an <see cref="Image"/> step runs; defaults for any other step.</summary>
+    public ContainerSettings Container { get; init; } = ContainerSettings.Default;
     public IReadOnlyList<string> Regions { get; init; } = Array.Empty<string>();
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;

@@ -114,6 +114,20 @@ public static class WorkflowErrors
     public static readonly ErrorId StepScriptFailed = ErrorId.Of("StepScriptFailed", FailureKind.InvalidResult);
     /// <summary>A script step was stopped before it ended.</summary>
     public static readonly ErrorId StepScriptStopped = ErrorId.Of("StepScriptStopped", FailureKind.InvalidResult);
+    /// <summary>The Docker engine a container step needs (DOCKER_HOST, else the platform's default socket) did not answer.</summary>
+    public static readonly ErrorId StepDockerUnreachable = ErrorId.Of("StepDockerUnreachable", FailureKind.ConnectionError);
+    /// <summary>A container step's image is not on the Docker engine and its pull policy is Never.</summary>
+    public static readonly ErrorId StepImageMissing = ErrorId.Of("StepImageMissing", FailureKind.ObjectNotFound);
+    /// <summary>Pulling a container step's image failed: the registry refused it, lacks it, or could not be reached.</summary>
+    public static readonly ErrorId StepImagePullFailed = ErrorId.Of("StepImagePullFailed", FailureKind.ConnectionError);
+    /// <summary>Docker could not create or start a container step's container (bad command, network, limit).</summary>
+    public static readonly ErrorId StepContainerNotStarted = ErrorId.Of("StepContainerNotStarted", FailureKind.InvalidResult);
+    /// <summary>A container step's container exited with a non-zero code.</summary>
+    public static readonly ErrorId StepContainerFailed = ErrorId.Of("StepContainerFailed", FailureKind.InvalidResult);
+    /// <summary>A container step's container was killed for using more memory than its memory_mb.</summary>
+    public static readonly ErrorId StepContainerOutOfMemory = ErrorId.Of("StepContainerOutOfMemory", FailureKind.InvalidResult);
+    /// <summary>A run: script with image: found no pwsh to run under: none in the image, and the host's cannot be mounted.</summary>
+    public static readonly ErrorId StepPwshNotAvailable = ErrorId.Of("StepPwshNotAvailable", FailureKind.ObjectNotFound);
 
     // workflow.yml: the file itself.
 
@@ -148,7 +162,7 @@ public static class WorkflowErrors
     public static readonly ErrorId StepCycle = ErrorId.Of("StepCycle", FailureKind.InvalidData);
     /// <summary>A step has none of run:, command: and image:.</summary>
     public static readonly ErrorId StepNoAction = ErrorId.Of("StepNoAction", FailureKind.InvalidData);
-    /// <summary>A step has more than one of run:, command: and image:.</summary>
+    /// <summary>A step has both run: and command: (image: goes with either), or several of them otherwise.</summary>
     public static readonly ErrorId StepSeveralActions = ErrorId.Of("StepSeveralActions", FailureKind.InvalidData);
     /// <summary>A step's script is not in the workflow folder (or, when a step runs, not in its package).</summary>
     public static readonly ErrorId StepScriptMissing = ErrorId.Of("StepScriptMissing", FailureKind.InvalidData);
@@ -162,6 +176,12 @@ public static class WorkflowErrors
     public static readonly ErrorId BadRetry = ErrorId.Of("BadRetry", FailureKind.InvalidData);
     /// <summary>A memory size out of range.</summary>
     public static readonly ErrorId BadMemory = ErrorId.Of("BadMemory", FailureKind.InvalidData);
+    /// <summary>A step's image: is not a Docker image reference ([registry[:port]/]name[:tag][@sha256:digest]).</summary>
+    public static readonly ErrorId BadImageReference = ErrorId.Of("BadImageReference", FailureKind.InvalidData);
+    /// <summary>A container setting out of range or not one of its values: cpus, pids_limit, network, pull, pwsh, working_dir.</summary>
+    public static readonly ErrorId BadContainerSetting = ErrorId.Of("BadContainerSetting", FailureKind.InvalidData);
+    /// <summary>A container setting (args, cpus, network, pull, ...) on a step that has no image:.</summary>
+    public static readonly ErrorId StepContainerKeyWithoutImage = ErrorId.Of("StepContainerKeyWithoutImage", FailureKind.InvalidData);
     /// <summary>A region that is neither 'local' nor provider:region.</summary>
     public static readonly ErrorId BadRegion = ErrorId.Of("BadRegion", FailureKind.InvalidData);
     /// <summary>A step is placed in a region the workflow does not allow.</summary>

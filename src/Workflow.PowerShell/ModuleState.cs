@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using Workflow.Aws;
+using Workflow.Docker;
 using Workflow.Engine;
 using Workflow.Executors;
 using Workflow.Model;
@@ -18,7 +19,7 @@ namespace Workflow.PowerShell;
 internal static class ModuleState
 {
     private static readonly object Gate = new();
-    private static readonly Dictionary<string, (WorkflowEngine Engine, PowerShellExecutor Scripts)> Engines = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, (WorkflowEngine Engine, PowerShellExecutor Scripts, ContainerExecutor Containers)> Engines = new(StringComparer.Ordinal);
     private static bool ended;
 
     public static WorkflowEngine Engine
@@ -37,20 +38,28 @@ internal static class ModuleState
                 }
                 var options = new EngineOptions();
                 var scripts = new PowerShellExecutor(options.Parallelism);
-                var engine = Compose(home, scripts, options);
-                Engines[home] = (engine, scripts);
+                var containers = Containers();
+                var engine = Compose(home, scripts, containers, options);
+                Engines[home] = (engine, scripts, containers);
                 return engine;
             }
         }
     }
 
     /// <summary>
-    /// The module's composition root: the engine of a workflow home is its SQLite store, its blob
-    /// folder, an in-process queue, the PowerShell and command executors, and AWS as its regions.
+    /// The container executor of this session: Docker at DOCKER_HOST (read when a container step
+    /// starts; nothing connects before), and this pwsh ($PSHOME) to mount for run: scripts in images without one.
     /// </summary>
-    private static WorkflowEngine Compose(string home, PowerShellExecutor scripts, EngineOptions options)
+    public static ContainerExecutor Containers() =>
+        new(new ContainerExecutorOptions { PwshHome = Path.GetDirectoryName(typeof(System.Management.Automation.PSObject).Assembly.Location) });
+
+    /// <summary>
+    /// The module's composition root: the engine of a workflow home is its SQLite store, its blob
+    /// folder, an in-process queue, the PowerShell, command and container executors, and AWS as its regions.
+    /// </summary>
+    private static WorkflowEngine Compose(string home, PowerShellExecutor scripts, ContainerExecutor containers, EngineOptions options)
     {
-        var ports = EnginePorts.ForHome(home, new IStepExecutor[] { scripts, new CommandExecutor() }) with { Regions = AwsRegionProvider.Instance };
+        var ports = EnginePorts.ForHome(home, new IStepExecutor[] { scripts, new CommandExecutor(), containers }) with { Regions = AwsRegionProvider.Instance };
         try
         {
             return WorkflowEngine.Open(ports, options);
@@ -81,6 +90,7 @@ internal static class ModuleState
             {
                 open.Engine.Dispose();
                 open.Scripts.Dispose();
+                open.Containers.Dispose();
             }
             Engines.Clear();
         }

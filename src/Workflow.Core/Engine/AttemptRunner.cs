@@ -115,7 +115,7 @@ internal sealed class AttemptRunner
         if (!executors.TryGetValue(step.Kind, out var executor))
         {
             throw new StepFailedException(WorkflowErrors.StepKindNotSupported,
-                $"It is a {step.Kind} step, which this engine cannot run yet. Use a 'run:' script or a 'command:' step.");
+                $"It is a {step.Kind} step, and this engine was composed without an executor for that kind. Run it where one is (the module's engine and Start-WorkflowWorker run container steps on Docker), or use a 'run:' script or a 'command:' step.");
         }
         var context = new StepContext(task.RunId, task.WorkflowId, task.Step, task.Item, attempt, task.Region, artifacts);
         var invocation = new StepInvocation

@@ -21,6 +21,7 @@ internal sealed class StepReader
     private static readonly string[] StepKeys =
     {
         "name", "needs", "if", "foreach", "run", "command", "image", "regions", "timeout", "retry", "memory_mb", "environment",
+        "args", "working_dir", "cpus", "pids_limit", "network", "pull", "pwsh",
     };
 
     // Step names appear in expressions as steps.<name>.output, hence no dots or spaces.
@@ -32,6 +33,7 @@ internal sealed class StepReader
     private readonly StepSettingsReader settings;
     private readonly PlacementReader placement;
     private readonly ExpressionReader expressions;
+    private readonly ContainerReader containers;
     private readonly IStepScriptChecker? scripts;
     // Steps may share a script: it is checked, and its errors reported, once.
     private readonly HashSet<string> checkedScripts = new(StringComparer.Ordinal);
@@ -45,6 +47,7 @@ internal sealed class StepReader
         this.placement = placement;
         settings = new StepSettingsReader(diagnostics);
         expressions = new ExpressionReader(diagnostics);
+        containers = new ContainerReader(diagnostics);
     }
 
     /// <summary>Reads step number <paramref name="index"/> (0-based); null when it is not a mapping (reported).</summary>
@@ -80,6 +83,7 @@ internal sealed class StepReader
             }
         }
 
+        var image = containers.Image(step);
         var definition = new StepDefinition
         {
             Name = nameNode?.Value ?? "",
@@ -88,11 +92,13 @@ internal sealed class StepReader
             Foreach = step.RawText("foreach"),
             Run = Run(step),
             Command = Command(step),
-            Image = step.Text("image"),
+            Image = image,
+            Container = containers.Settings(step, hasImage: image != null),
             Regions = placement.Pins(step),
             Timeout = settings.Timeout(step, defaults.Timeout),
             Retry = settings.Retry(step, defaults.Retry),
-            MemoryMb = settings.Memory(step, defaults.MemoryMb),
+            // memory_mb is a container's memory limit, which may be as small as Docker allows.
+            MemoryMb = settings.Memory(step, defaults.MemoryMb, image != null ? ContainerReader.MinMemoryMb : StepSettingsReader.MinMemoryMb),
             Environment = step.Map("environment"),
             Position = new SourcePosition((int)step.Node.Start.Line, (int)step.Node.Start.Column),
         };
@@ -100,7 +106,7 @@ internal sealed class StepReader
         return new StepSource(definition, nameNode, needNodes, found);
     }
 
-    /// <summary>Exactly one of run, command and image; image may carry a command, which is the container's.</summary>
+    /// <summary>One of run and command, or neither, with or without image: a container runs the command or the script.</summary>
     private void CheckAction(YamlSection step)
     {
         var actions = new[] { "run", "command", "image" }
@@ -108,20 +114,17 @@ internal sealed class StepReader
             .Select(key => step.KeyNode(key)!)
             .OrderBy(key => key.Start)
             .ToList();
-        var hasImage = actions.Any(a => a.Value == "image");
-        if (hasImage)
-        {
-            actions.RemoveAll(a => a.Value == "command");
-        }
         if (actions.Count == 0)
         {
             diagnostics.Error(WorkflowErrors.StepNoAction, step.Node,
                 $"{Capitalize(step.Where)} does nothing. Give it one of run (a PowerShell script), command, or image.");
+            return;
         }
-        else if (actions.Count > 1)
+        actions.RemoveAll(a => a.Value == "image");
+        if (actions.Count > 1)
         {
             diagnostics.Error(WorkflowErrors.StepSeveralActions, actions[1],
-                $"{Capitalize(step.Where)} has both {actions[0].Value} and {actions[1].Value}. Give it only one of run, command, or image (with an optional command).");
+                $"{Capitalize(step.Where)} has both {actions[0].Value} and {actions[1].Value}. Give it only one of run (a PowerShell script) or command, with image: to run it in a container.");
         }
     }
 

@@ -21,7 +21,7 @@ internal sealed class StepSettingsReader
     public TimeSpan Timeout(YamlSection section, TimeSpan fallback) => ReadDuration(section, "timeout") ?? fallback;
 
     /// <summary>The <c>memory_mb</c> of the section, or <paramref name="fallback"/> when absent or not valid.</summary>
-    public int Memory(YamlSection section, int fallback)
+    public int Memory(YamlSection section, int fallback, int minimum = MinMemoryMb)
     {
         var node = section.Scalar("memory_mb");
         if (node == null)
@@ -29,12 +29,12 @@ internal sealed class StepSettingsReader
             return fallback;
         }
         if (int.TryParse(node.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var memory)
-            && memory >= MinMemoryMb && memory <= MaxMemoryMb)
+            && memory >= minimum && memory <= MaxMemoryMb)
         {
             return memory;
         }
         diagnostics.Error(WorkflowErrors.BadMemory, node,
-            $"'memory_mb' in {section.Where} is '{node.Value}'. Use a whole number of megabytes from {MinMemoryMb} to {MaxMemoryMb}.");
+            $"'memory_mb' in {section.Where} is '{node.Value}'. Use a whole number of megabytes from {minimum} to {MaxMemoryMb}.");
         return fallback;
     }
 

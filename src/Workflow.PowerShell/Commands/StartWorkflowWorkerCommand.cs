@@ -46,6 +46,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
     protected override void EndProcessing()
     {
         using var scripts = new PowerShellExecutor(Concurrency);
+        using var containers = ModuleState.Containers();
         // The bucket this store published to in the region, unless -Bucket or $env:WORKFLOW_AWS_BUCKET says.
         var access = Access with { Bucket = Bucket ?? (Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } named ? named : null) };
         var options = new RemoteWorkerOptions
@@ -60,7 +61,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         RegionWorker opened;
         try
         {
-            opened = WaitFor(token => Engine.Regions.OpenWorkerAsync(Region, access, WorkflowId, new IStepExecutor[] { scripts, new CommandExecutor() }, options, token));
+            opened = WaitFor(token => Engine.Regions.OpenWorkerAsync(Region, access, WorkflowId, new IStepExecutor[] { scripts, new CommandExecutor(), containers }, options, token));
         }
         catch (WorkflowException e)
         {
