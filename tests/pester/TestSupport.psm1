@@ -441,7 +441,7 @@ function Start-FunHost {
     put before PATH (a pwsh shim). Returns the host for Invoke-FunHost and Stop-FunHost. Fails when
     node or fun is missing: it never skips a test.
     #>
-    param([Parameter(Mandatory)] [string] $Directory, [hashtable] $Environment = @{}, [string] $Path, [string] $FunctionName = 'workflow-test', [int] $Timeout = 60)
+    param([Parameter(Mandatory)] [string] $Directory, [hashtable] $Environment = @{}, [string] $Path, [string] $FunctionName = 'workflow-test', [int] $Timeout = 60, [switch] $SystemPathOnly)
     $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
     if (-not $node) { throw 'node is not on PATH: the Lambda tests need Node 20 for @vercel/fun.' }
     $fun = if ($env:FUN_MODULE) { $env:FUN_MODULE } else { Join-Path $script:Repo 'tools/lambda-fixture/node_modules/@vercel/fun/dist/src/index.js' }
@@ -455,7 +455,9 @@ function Start-FunHost {
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
     $info.Environment['FUN_MODULE'] = $fun
-    if ($Path) { $info.Environment['PATH'] = $Path + [IO.Path]::PathSeparator + $env:PATH }
+    # fun gives the bootstrap its own PATH; -SystemPathOnly leaves only the system's folders in it.
+    $basePath = if ($SystemPathOnly) { '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } else { $env:PATH }
+    $info.Environment['PATH'] = if ($Path) { $Path + [IO.Path]::PathSeparator + $basePath } else { $basePath }
     $process = [Diagnostics.Process]::Start($info)
     $log = [Text.StringBuilder]::new()
     # The bootstrap's own output (pwsh's verbose lines) comes on fun's stderr and stdout: kept for failures.
