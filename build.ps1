@@ -8,9 +8,10 @@
 
       Build    the solution; stages the module folder at out/Workflow.PowerShell
       Format   applies .editorconfig with `dotnet format` (FormatCheck only checks)
-      Test     Build, then the xunit tests of Core, then Pester
+      Test     Build, then the xunit tests of Core and of the AWS layer (Lambda fixture), then Pester
       Pester   Build and Package, then the Pester 5 surface tests in a real pwsh (tests/pester);
-               installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs when it is missing
+               installs fauxqs (S3 + SQS on loopback, npm) into tools/fauxqs and the Lambda fixture
+               into tools/lambda-fixture when they are missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
       Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; placement:
                self-check, the --quick rows and --timing)
@@ -69,6 +70,15 @@ function Install-Fauxqs {
     finally { Pop-Location }
 }
 
+function Install-LambdaFixture {
+    # The Lambda control plane on loopback (@vercel/fun runs the functions) at the versions
+    # tools/lambda-fixture/package-lock.json pins, when it is missing.
+    if (Test-Path 'tools/lambda-fixture/node_modules/@vercel/fun/package.json') { return }
+    Push-Location tools/lambda-fixture
+    try { Invoke-Native 'npm ci (lambda fixture)' { npm ci --no-audit --no-fund } }
+    finally { Pop-Location }
+}
+
 $tasks = @{
     Build       = {
         Invoke-Native 'dotnet build' { dotnet build Workflow.PowerShell.sln -c $Configuration }
@@ -86,11 +96,16 @@ $tasks = @{
         Import-BusyboxImage
         Import-BaseImage
         Invoke-Native 'xunit tests' { dotnet test tests/Workflow.Core.Tests -c $Configuration --no-build }
+        # The Lambda client against the Lambda fixture (node) and fauxqs, which the tests start themselves.
+        Install-Fauxqs
+        Install-LambdaFixture
+        Invoke-Native 'xunit tests (AWS)' { dotnet test tests/Workflow.Aws.Tests -c $Configuration --no-build }
         Invoke-Task Pester
     }
     Pester      = {
         # The AWS and reliability tests run against fauxqs, the container tests against dockerd.
         Install-Fauxqs
+        Install-LambdaFixture
         Start-TestDocker
         Import-BusyboxImage
         Import-BaseImage
@@ -124,6 +139,7 @@ $tasks = @{
     Bench       = {
         Invoke-Native 'embedded bench' { dotnet run --project bench/Workflow.Bench -c $Configuration --no-build }
         Install-Fauxqs # the distributed bench runs its workers against fauxqs
+        Install-LambdaFixture
         Invoke-Native 'distributed bench' { dotnet run --project bench/Workflow.Bench.Distributed -c $Configuration --no-build }
         # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
         # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.

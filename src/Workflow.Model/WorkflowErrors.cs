@@ -215,6 +215,8 @@ public static class WorkflowErrors
     public static readonly ErrorId AwsQueueNotOurs = ErrorId.Of("AwsQueueNotOurs", FailureKind.ResourceExists);
     /// <summary>Start-WorkflowWorker on a bucket that holds no deployment.</summary>
     public static readonly ErrorId AwsBucketNotDeployed = ErrorId.Of("AwsBucketNotDeployed", FailureKind.ObjectNotFound);
+    /// <summary>A Lambda call was given no function name (or mapping UUID).</summary>
+    public static readonly ErrorId LambdaNameMissing = ErrorId.Of("LambdaNameMissing", FailureKind.InvalidArgument);
 
     // Serverless workers: a region's worker hosted as a Lambda function.
 

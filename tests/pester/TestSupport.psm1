@@ -1,6 +1,6 @@
 # What the Pester files share: a workflow home of their own (deleted afterwards), the staged module
 # imported by path as a user does, workflow folders written from text, child pwsh sessions, S3 and
-# SQS on loopback (fauxqs) and SQLite's own shell. A missing backend fails loudly, never skips.
+# SQS on loopback (fauxqs), the Lambda fixture and SQLite's own shell. A missing backend fails loudly, never skips.
 # Import it in BeforeAll: Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
 
 $script:Repo = (Resolve-Path "$PSScriptRoot/../..").Path
@@ -283,6 +283,70 @@ function Switch-FauxqsCondition {
     Start-Sleep -Milliseconds 200 # the signal is handled between requests
 }
 
+function Start-LambdaFixture {
+    <#
+    Starts the Lambda control plane on loopback (tools/lambda-fixture/server.mjs: AWS's Lambda model,
+    SigV4 checked on every request, functions run through @vercel/fun) on a free port and points
+    AWS_ENDPOINT_URL_LAMBDA at it. It accepts one credential pair: by default the AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY this process has (Start-Fauxqs sets test/test), so the module signs its Lambda
+    calls as it signs its S3 and SQS ones. With -SqsEndpoint (a Start-Fauxqs server's Endpoint) its
+    event-source mappings poll those queues. Returns Endpoint, Port, AccessKey, SecretKey, Process and
+    Errors (its stderr, with the functions' output). Fails when node or the npm install is missing
+    (./build.ps1 -Task Pester installs it): it never skips a test. End it with Stop-LambdaFixture; it
+    ends by itself if this process dies (its standard input closes).
+    #>
+    param(
+        [string] $SqsEndpoint,
+        [string] $AccessKey = $(if ($env:AWS_ACCESS_KEY_ID) { $env:AWS_ACCESS_KEY_ID } else { 'test' }),
+        [string] $SecretKey = $(if ($env:AWS_SECRET_ACCESS_KEY) { $env:AWS_SECRET_ACCESS_KEY } else { 'test' }),
+        [int] $Concurrency = 10,
+        [int] $SqsWaitSeconds = 1
+    )
+    $folder = Join-Path $script:Repo 'tools/lambda-fixture'
+    if (-not (Test-Path (Join-Path $folder 'node_modules/@vercel/fun/package.json'))) {
+        throw "The Lambda fixture is not installed: run 'npm ci --no-audit --no-fund' in tools/lambda-fixture (./build.ps1 -Task Pester does)."
+    }
+    $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $node) { throw 'node is not on PATH: the Lambda tests need Node 20 for the Lambda fixture.' }
+    $info = [Diagnostics.ProcessStartInfo]::new($node.Source)
+    $arguments = @('server.mjs', '--access-key', $AccessKey, '--secret-key', $SecretKey, '--concurrency', $Concurrency, '--sqs-wait-seconds', $SqsWaitSeconds, '--stdin-lifeline')
+    if ($SqsEndpoint) { $arguments += '--sqs-endpoint', $SqsEndpoint }
+    foreach ($argument in $arguments) { $info.ArgumentList.Add([string] $argument) }
+    $info.WorkingDirectory = $folder
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'listening on (\S+)') {
+        $null = $process.WaitForExit(5000)
+        throw "The Lambda fixture did not start: $line $($process.StandardError.ReadToEnd())"
+    }
+    $endpoint = $Matches[1]
+    # The functions' output comes on these streams too: read as it comes, so the pipes never fill.
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $env:AWS_ENDPOINT_URL_LAMBDA = $endpoint
+    [pscustomobject]@{
+        Process = $process; Port = ([uri] $endpoint).Port; Endpoint = $endpoint
+        AccessKey = $AccessKey; SecretKey = $SecretKey; Output = $stdout; Errors = $stderr
+    }
+}
+
+function Stop-LambdaFixture {
+    <# Stops the fixture (SIGTERM: it stops its functions' processes; then SIGKILL to the tree if it lingers) and removes AWS_ENDPOINT_URL_LAMBDA. #>
+    param([Parameter(Mandatory)] $Fixture)
+    if (-not $Fixture.Process.HasExited) {
+        $kill = Get-Command kill -CommandType Application | Select-Object -First 1
+        & $kill.Source -TERM $Fixture.Process.Id
+        if (-not $Fixture.Process.WaitForExit(8000)) { $Fixture.Process.Kill($true) }
+    }
+    $null = $Fixture.Process.WaitForExit(5000)
+    $Fixture.Process.Dispose()
+    if ($env:AWS_ENDPOINT_URL_LAMBDA -eq $Fixture.Endpoint) { Remove-Item Env:AWS_ENDPOINT_URL_LAMBDA }
+}
+
 function Get-FauxqsObjectKey {
     <# The keys of a bucket's objects under a prefix; none when the bucket is missing. #>
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Bucket, [string] $Prefix = '')
@@ -532,7 +596,7 @@ Export-ModuleMember -Function @(
     'Get-RepoRoot', 'Get-StagedModule', 'New-TestHome', 'Remove-TestHome', 'Import-StagedModule',
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
-    'Start-Fauxqs', 'Stop-Fauxqs', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Get-FauxqsQueueList', 'Test-FauxqsQueue',
+    'Start-Fauxqs', 'Stop-Fauxqs', 'Start-LambdaFixture', 'Stop-LambdaFixture', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Get-FauxqsQueueList', 'Test-FauxqsQueue',
     'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
     'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker', 'Get-Completion',
     'New-PwshShim', 'New-LambdaTaskRoot', 'Start-FunHost', 'Invoke-FunHost', 'Stop-FunHost', 'Receive-SqsEvent'
