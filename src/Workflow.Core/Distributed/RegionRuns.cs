@@ -52,10 +52,14 @@ public sealed class RegionRuns
             : $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
 
     /// <summary>Publishes the workflow to the region and records the deployment here; returns it with a line saying what changed.</summary>
-    public async Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, int maxReceiveCount, CancellationToken cancellationToken)
+    public Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, int maxReceiveCount, CancellationToken cancellationToken) =>
+        DeployAsync(definition, folder, contentHash, region, access, new DeployOptions(maxReceiveCount), cancellationToken);
+
+    /// <summary>Publishes the workflow to the region as the options say (queues, and a worker function for Compute Lambda) and records the deployment here.</summary>
+    public async Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, DeployOptions options, CancellationToken cancellationToken)
     {
         using var connection = Provider.Connect(region, null, access);
-        var (record, summary) = await connection.DeployAsync(definition, folder, contentHash, maxReceiveCount, cancellationToken).ConfigureAwait(false);
+        var (record, summary) = await connection.DeployAsync(definition, folder, contentHash, options, cancellationToken).ConfigureAwait(false);
         store.SaveDeployment(record);
         return (Provider.ReadDeployment(record), summary);
     }
