@@ -173,6 +173,7 @@ public sealed class AwsRegion : IRegionConnection
         WorkflowDefinition definition, string folder, string contentHash, DeployOptions options, CancellationToken cancellationToken)
     {
         var maxReceiveCount = options.MaxReceiveCount;
+        if (options.Compute == Compute.Lambda) Lambda.LambdaWorkers.Role(this, definition.WorkflowId, options); // before anything is made
         return await CallAsync($"publish '{definition.WorkflowId}' to {Connection.QualifiedRegion}", async () =>
         {
             await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);

@@ -597,7 +597,7 @@ Export-ModuleMember -Function @(
     'New-TestWorkflow', 'New-ChainWorkflow', 'New-FanWorkflow', 'Copy-Example',
     'Get-PwshCommand', 'Start-ChildPwsh', 'Stop-ChildPwsh', 'Invoke-ChildPwsh', 'Invoke-Sqlite3',
     'Start-Fauxqs', 'Stop-Fauxqs', 'Start-LambdaFixture', 'Stop-LambdaFixture', 'Suspend-Fauxqs', 'Resume-Fauxqs', 'Switch-FauxqsCondition', 'Get-FauxqsObjectKey', 'Test-FauxqsBucket', 'Get-FauxqsQueue', 'Get-FauxqsQueueList', 'Test-FauxqsQueue',
-    'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
+    'Invoke-FauxqsSqs', 'Send-FauxqsMessage', 'Copy-FauxqsMessage', 'New-FauxqsForeignQueue', 'New-FauxqsForeignBucket', 'Test-FauxqsObject',
     'Start-TestWorker', 'Get-TestWorkerLine', 'Wait-TestWorker', 'Get-Completion',
     'New-PwshShim', 'New-LambdaTaskRoot', 'Start-FunHost', 'Invoke-FunHost', 'Stop-FunHost', 'Receive-SqsEvent'
 )

@@ -96,13 +96,20 @@ internal sealed class LambdaWorkers : IDisposable
         return Math.Min(MaxTimeoutSeconds, wanted);
     }
 
+    /// <summary>
+    /// The function's execution role: -LambdaRole; off AWS (an emulator) a placeholder of the right
+    /// form; on AWS's own endpoint without one, LambdaRoleRequired (checked before anything is made).
+    /// </summary>
+    public static string Role(AwsRegion region, string workflowId, DeployOptions options) =>
+        options.LambdaRole ?? (region.Connection.LambdaEndpoint != null ? EmulatorRole
+            : throw new WorkflowException(WorkflowErrors.LambdaRoleRequired,
+                $"Publishing '{workflowId}' to {region.Region} with -Compute Lambda needs the worker function's execution role: give -LambdaRole arn:aws:iam::<account>:role/<name>, a role Lambda can assume that may receive, delete, send and change the visibility of messages on the workflow's SQS queues and read and write bucket '{region.Bucket}'. Nothing was deployed.", workflowId));
+
     /// <summary>Creates or updates the function and its mapping for the deployment's queues; returns the deployment with them, and a line saying what was done.</summary>
     public async Task<(AwsDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, AwsDeployment deployment, DeployOptions options, CancellationToken cancellationToken)
     {
         var name = FunctionName(definition.WorkflowId, region.Connection.Region);
-        var role = options.LambdaRole ?? (region.Connection.LambdaEndpoint != null ? EmulatorRole
-            : throw new WorkflowException(WorkflowErrors.LambdaRoleRequired,
-                $"Publishing '{definition.WorkflowId}' to {region.Region} with -Compute Lambda needs the worker function's execution role: give -LambdaRole arn:aws:iam::<account>:role/<name>, a role Lambda can assume with SQS receive/delete/change-visibility/send on the workflow's queues and S3 read/write on bucket '{region.Bucket}'. Nothing was created in Lambda.", definition.WorkflowId));
+        var role = Role(region, definition.WorkflowId, options);
         var timeout = TimeoutSeconds(definition, out var capped);
         if (capped)
         {
