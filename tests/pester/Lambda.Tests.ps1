@@ -51,6 +51,8 @@ Describe 'Workers hosted on Lambda' {
         $deployment = $info.Deployments | Where-Object Region -eq aws:us-east-1
         $deployment.Compute | Should -Be Lambda
         $deployment.FunctionName | Should -Be $function
+        ($info.Deployments | Format-Table | Out-String) | Should -Match "aws:us-east-1\s+Lambda\s+$function"
+        ($info | Format-List | Out-String) | Should -BeLike "*aws:us-east-1 Lambda ($function)*"
         $config = (Invoke-LambdaCli get-function, --function-name, $function).Configuration
         $config.Runtime | Should -Be 'provided.al2023'
         $config.MemorySize | Should -Be 512   # memory_mb of the steps (the default)

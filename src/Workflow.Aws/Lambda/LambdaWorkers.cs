@@ -115,6 +115,11 @@ internal sealed class LambdaWorkers : IDisposable
         {
             options.Warnings.Enqueue($"A step of '{definition.WorkflowId}' may run longer than Lambda's 15 minutes: the worker function's timeout is {MaxTimeoutSeconds} s, and a step still running then is ended with its invocation; its task comes back and, after {deployment.MaxReceiveCount} deliveries, goes to the dead-letter queue. Run such steps on workers (-Compute Workers).");
         }
+        if (definition.Secrets.Count > 0)
+        {
+            // Workers read secrets from their own environment; the function's is the deployment's, which holds no secret values.
+            options.Warnings.Enqueue($"The worker function of '{definition.WorkflowId}' gets no value for its secrets ({string.Join(", ", definition.Secrets)}): its steps see them unset. Run steps that need them on workers (-Compute Workers), where each worker's environment gives them.");
+        }
         var zip = LambdaPackage.Build(options.ModuleFolder);
         var spec = new LambdaFunctionSpec
         {
