@@ -544,8 +544,11 @@ function Read-FunHostLine($FunHost, [int] $Seconds) {
         $FunHost | Add-Member -NotePropertyName Pending -NotePropertyValue $null -Force
         $line = $pending.Result
         if ($null -eq $line) { throw "fun ended. Its output: $($FunHost.Log.ToString()) $($FunHost.Errors.Result)" }
-        if ($line.StartsWith('{"ready"') -or $line.StartsWith('{"StatusCode"')) { return $line }
-        $null = $FunHost.Log.AppendLine($line)
+        # The bootstrap writes to the same stdout: its text may stand before the marker on one line.
+        $at = $line.IndexOf('@@fun-host@@')
+        if ($at -lt 0) { $null = $FunHost.Log.AppendLine($line); continue }
+        if ($at -gt 0) { $null = $FunHost.Log.AppendLine($line.Substring(0, $at)) }
+        return $line.Substring($at + '@@fun-host@@'.Length)
     }
 }
 

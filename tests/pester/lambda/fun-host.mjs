@@ -1,7 +1,8 @@
 // Runs one function through @vercel/fun (an independent Lambda Runtime API) for the Lambda runtime
 // tests: the function's folder and settings come as JSON in argv[2]; each line on stdin is an event
 // to invoke it with, and each result is a line on stdout ({"StatusCode", "FunctionError", "Payload",
-// "ms"}). fun keeps the bootstrap's process between invocations (frozen with SIGSTOP, as Lambda
+// "ms"}) after the marker @@fun-host@@: the bootstrap shares this stdout (fun lets it inherit it), so a
+// line of its own may stand before the marker. fun keeps the bootstrap's process between invocations (frozen with SIGSTOP, as Lambda
 // freezes it), so the lines after the first reach a warm worker. stdin closing ends it.
 // fun comes from tools/lambda-fixture (the version the fixture pins), or FUN_MODULE.
 import { createInterface } from 'node:readline';
@@ -25,12 +26,13 @@ const fn = await fun.createFunction({
   SecretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
   Environment: { Variables: settings.Environment ?? {} },
 });
-console.log(JSON.stringify({ ready: true }));
+const say = (value) => process.stdout.write(`@@fun-host@@${JSON.stringify(value)}\n`);
+say({ ready: true });
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   if (!line.trim()) continue;
   const started = Date.now();
   const result = await fn.invoke({ InvocationType: 'RequestResponse', Payload: line });
-  console.log(JSON.stringify({ StatusCode: result.StatusCode, FunctionError: result.FunctionError ?? null, Payload: String(result.Payload), ms: Date.now() - started }));
+  say({ StatusCode: result.StatusCode, FunctionError: result.FunctionError ?? null, Payload: String(result.Payload), ms: Date.now() - started });
 }
 await fn.destroy();
