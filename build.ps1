@@ -99,6 +99,7 @@ $tasks = @{
         # The Lambda client against the Lambda fixture (node) and fauxqs, which the tests start themselves.
         Install-Fauxqs
         Install-LambdaFixture
+        Invoke-Native 'Lambda fixture tests' { node --test tools/lambda-fixture/test }
         Invoke-Native 'xunit tests (AWS)' { dotnet test tests/Workflow.Aws.Tests -c $Configuration --no-build }
         Invoke-Task Pester
     }

@@ -216,14 +216,14 @@ export class EventSources {
       if (batch.length === 0) continue;
       const event = JSON.stringify({ Records: batch.map((m) => sqsRecord(m, mapping.config.EventSourceArn, region)) });
       let result;
-      for (;;) {
-        try {
-          result = await this.functions.run(fn, event);
-          break;
-        } catch (e) {
-          if (e.type !== "TooManyRequestsException") throw e;
-          await sleep(200); // throttled: Lambda holds the batch and tries again
-        }
+      try {
+        result = await this.invoke(fn, event);
+      } catch (e) {
+        // The function went away or could not start: the batch stays on the queue, as after an error.
+        mapping.config.LastProcessingResult = `PROBLEM: ${e.message}`;
+        this.log(`mapping ${mapping.config.UUID}: ${e.message}`);
+        await sleep(1000);
+        continue;
       }
       if (result.FunctionError) {
         mapping.config.LastProcessingResult = "PROBLEM: Function call failed";
@@ -237,6 +237,18 @@ export class EventSources {
         mapping.config.LastProcessingResult = "OK";
       } catch (e) {
         mapping.config.LastProcessingResult = `PROBLEM: ${e.code ?? "SQS"}: ${e.message}`;
+      }
+    }
+  }
+
+  /** Invokes with the batch; while the function is throttled Lambda holds the batch and tries again. */
+  async invoke(fn, event) {
+    for (;;) {
+      try {
+        return await this.functions.run(fn, event);
+      } catch (e) {
+        if (e.type !== "TooManyRequestsException") throw e;
+        await sleep(200);
       }
     }
   }

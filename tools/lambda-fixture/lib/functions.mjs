@@ -221,6 +221,9 @@ export class FunctionStore {
    * concurrency (what fun's process pool can run at once) the call is throttled as Lambda throttles.
    */
   async run(fn, payload) {
+    if (!fn.deployment || fn.deleted) {
+      throw new ApiError("ResourceConflictException", `The operation cannot be performed at this time. The function is currently in the following state: ${fn.deleted ? "Deleted" : "Pending"}`);
+    }
     if (fn.running >= this.concurrency) {
       throw new ApiError("TooManyRequestsException", "Rate Exceeded.", 429, { Reason: "ConcurrentInvocationLimitExceeded" });
     }

@@ -45,8 +45,9 @@ export const funRuntime = (runtime) => (/^provided(\.al2|\.al2023)?$/.test(runti
 
 /** One deployed configuration of a function (code folder + settings) as fun runs it. */
 export class Deployment {
-  constructor(fn) {
+  constructor(fn, processes) {
     this.fn = fn;
+    this.processes = processes;
     this.inflight = 0;
     this.retired = false;
   }
@@ -66,14 +67,20 @@ export class Deployment {
     });
     const pool = fn.provider.pool;
     const acquire = pool.acquire.bind(pool);
-    // Which process an invocation got, so a timeout can stop that one.
+    const processes = new Set();
+    // Which process an invocation got, so a timeout can stop that one; and every process, so
+    // destroy can stop them all (fun's destroy starts stopping them but does not wait for it).
     pool.acquire = async (...args) => {
       const store = invocation.getStore();
       const proc = await acquire(...args);
       if (store) store.proc = proc;
+      if (!processes.has(proc)) {
+        processes.add(proc);
+        proc.once("exit", () => processes.delete(proc));
+      }
       return proc;
     };
-    return new Deployment(fn);
+    return new Deployment(fn, processes);
   }
 
   /**
@@ -94,7 +101,7 @@ export class Deployment {
       const first = await Promise.race([work, expired]);
       clearTimeout(timer);
       if (first !== "timeout") return first;
-      if (store.proc?.pid) await new Promise((resolve) => treeKill(store.proc.pid, "SIGKILL", () => resolve()));
+      if (store.proc?.pid) await kill(store.proc);
       await work.catch(() => undefined); // fun answers "process exited" and destroys the process
       const seconds = ((Date.now() - started) / 1000).toFixed(2);
       // The payload Lambda returns for a timed-out invocation, as its users report it.
@@ -119,6 +126,15 @@ export class Deployment {
   async destroy() {
     if (this.destroyed) return;
     this.destroyed = true;
+    // Stopped first, so fun's drain does not wait for an invocation that would run on.
+    await Promise.all([...this.processes].map(kill));
     await this.fn.destroy().catch(() => undefined);
+    await Promise.all([...this.processes].map(kill));
   }
+}
+
+/** Stops a bootstrap and what it started (a frozen one too: SIGKILL ends a stopped process). */
+function kill(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => treeKill(proc.pid, "SIGKILL", () => resolve()));
 }
