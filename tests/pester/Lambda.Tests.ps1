@@ -157,6 +157,20 @@ Describe 'Workers hosted on Lambda' {
         (Invoke-LambdaCli get-function, --function-name, workflow-clash-1_0_0-us-east-1).Configuration.Role | Should -Be 'arn:aws:iam::000000000000:role/theirs'
     }
 
+    It 'caps the timeout at 900 s and says so, takes the memory from the largest step, and warns that secrets do not reach the function' {
+        $folder = New-TestWorkflow -Name capped -Yaml "name: capped`nversion: 1.0.0`nsecrets: [API_TOKEN]`nsteps:`n  - name: long`n    command: [sh, -c, 'echo {}']`n    timeout: 20m`n    memory_mb: 2048`n  - name: short`n    needs: long`n    command: [sh, -c, 'echo {}']`n"
+
+        $null = Publish-Workflow $folder -Region aws:us-east-1 -Bucket $bucket -Compute Lambda -WarningVariable warnings -WarningAction SilentlyContinue
+        $config = (Invoke-LambdaCli get-function, --function-name, workflow-capped-1_0_0-us-east-1).Configuration
+
+        $config.Timeout | Should -Be 900
+        $config.MemorySize | Should -Be 2048
+        @($warnings | Where-Object { "$_" -like '*longer than Lambda''s 15 minutes*dead-letter queue*' }) | Should -HaveCount 1
+        @($warnings | Where-Object { "$_" -like '*no value for its secrets (API_TOKEN)*' }) | Should -HaveCount 1
+        $config.Environment.Variables.PSObject.Properties.Name | Should -Not -Contain 'API_TOKEN'
+        Remove-Workflow capped-1.0.0 -Confirm:$false
+    }
+
     It 'completes -Compute with Workers and Lambda' {
         Get-Completion 'Publish-Workflow x -Compute ' | Should -Be @('Lambda', 'Workers')
         Get-Completion 'Move-WorkflowDeployment -Compute L' | Should -Be @('Lambda')

@@ -171,7 +171,15 @@ internal sealed class LambdaWorkers : IDisposable
         CallAsync($"delete Lambda function '{deployment.FunctionName}'", async () =>
         {
             if (deployment.FunctionName == null) return 0;
-            var mappings = await lambda.ListEventSourceMappingsAsync(deployment.FunctionName, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<EventSourceMapping> mappings;
+            try
+            {
+                mappings = await lambda.ListEventSourceMappingsAsync(deployment.FunctionName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LambdaApiException e) when (e.ErrorType == "ResourceNotFoundException")
+            {
+                mappings = Array.Empty<EventSourceMapping>(); // the function went already; its recorded mapping is deleted below
+            }
             foreach (var uuid in mappings.Select(m => m.Uuid).Concat(new[] { deployment.EventSourceMappingUuid }).Where(u => !string.IsNullOrEmpty(u)).Distinct())
             {
                 await lambda.DeleteEventSourceMappingAsync(uuid!, cancellationToken).ConfigureAwait(false);
