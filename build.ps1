@@ -14,7 +14,8 @@
                into tools/lambda-fixture when they are missing
       Demo     Build, then the quickstart end to end on the embedded engine, in a fresh pwsh
       Bench    Build, then the benchmarks under bench/ (installs fauxqs as Pester does; starts dockerd
-               for the container bench; placement: self-check, the --quick rows and --timing)
+               for the container bench; placement: self-check, the --quick rows and --timing;
+               Lambda-hosted vs long-running workers)
       Package  Build, then out/Workflow.PowerShell.<version>.nupkg through Publish-PSResource
       WorkerImage
                Build, then the region worker image workflow/worker:<version> (and :latest) from
@@ -156,6 +157,9 @@ $tasks = @{
         Start-TestDocker
         Import-BusyboxImage
         Invoke-Native 'container bench' { dotnet run --project bench/Workflow.Bench.Containers -c $Configuration --no-build }
+        # Lambda-hosted workers (the fixture runs the functions' bootstraps) vs Start-WorkflowWorker processes, in a fresh pwsh.
+        $pwsh = Get-Pwsh
+        Invoke-Native 'Lambda bench' { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File bench/lambda/lambda.ps1 }
         # The placement bench in full (60 rows of 24 hours) takes ~6 minutes on the 2-core machine: here the
         # port's self-check, the quick rows and the speed target; the full table is `dotnet run ... -c Release`.
         Invoke-Native 'placement self-check' { dotnet run --project bench/Workflow.Bench.Placement -c $Configuration --no-build -- --self-check }

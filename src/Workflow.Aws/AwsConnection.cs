@@ -33,6 +33,10 @@ public sealed class AwsConnection
     public string? EndpointUrl { get; }
     public AWSCredentials Credentials { get; }
 
+    /// <summary>Where Lambda is called when it is not AWS's own endpoint: AWS_ENDPOINT_URL_LAMBDA, else -EndpointUrl / AWS_ENDPOINT_URL; null for AWS's.</summary>
+    public string? LambdaEndpoint =>
+        Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_LAMBDA") is { Length: > 0 } lambda ? lambda : EndpointUrl;
+
     /// <summary>The region as workflow.yml and the cmdlets write it: aws:us-east-1.</summary>
     public string QualifiedRegion => Prefix + Region;
 

@@ -1,4 +1,5 @@
 using System;
+using Workflow.Model;
 
 namespace Workflow.Aws;
 
@@ -19,6 +20,12 @@ public sealed record AwsDeployment
     /// <summary>Deliveries of a task before SQS moves it to the dead-letter queue.</summary>
     public int MaxReceiveCount { get; init; }
     public DateTimeOffset PublishedAt { get; init; }
+    /// <summary>What runs the tasks: Start-WorkflowWorker processes, or the worker function below.</summary>
+    public Compute Compute { get; init; } = Compute.Workers;
+    /// <summary>Compute Lambda: the worker function, its ARN and the SQS event-source mapping that triggers it.</summary>
+    public string? FunctionName { get; init; }
+    public string? FunctionArn { get; init; }
+    public string? EventSourceMappingUuid { get; init; }
 
     /// <summary>
     /// The object key of a workflow's deployment record in its bucket, per region: the regions a

@@ -52,10 +52,11 @@ public sealed class AwsRegion : IRegionConnection
 
     WorkflowException IRegionConnection.Explain(Exception e, string doing) => Connection.Explain(e, doing);
 
-    async Task<(DeploymentRecord Record, string Summary)> IRegionConnection.DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken)
+    async Task<(DeploymentRecord Record, string Summary)> IRegionConnection.DeployAsync(WorkflowDefinition definition, string folder, string contentHash, DeployOptions options, CancellationToken cancellationToken)
     {
-        var (deployment, uploaded) = await DeployAsync(definition, folder, contentHash, maxReceiveCount, cancellationToken).ConfigureAwait(false);
-        var summary = $"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{contentHash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}";
+        var (deployment, uploaded, workers) = await DeployAsync(definition, folder, contentHash, options, cancellationToken).ConfigureAwait(false);
+        var summary = $"{deployment.Region}: {(uploaded == 0 ? "package unchanged" : $"{uploaded} files uploaded")} to s3://{deployment.Bucket}/packages/{definition.WorkflowId}/{contentHash}/; queue {deployment.QueueUrl}; dead letters {deployment.DeadLetterQueueUrl}" +
+            (workers != null ? $"; {workers}" : "");
         return (AwsRegionProvider.ToRecord(deployment), summary);
     }
 
@@ -163,6 +164,16 @@ public sealed class AwsRegion : IRegionConnection
     public async Task<(AwsDeployment Deployment, int FilesUploaded)> DeployAsync(
         WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken = default)
     {
+        var (deployment, uploaded, _) = await DeployAsync(definition, folder, contentHash, new DeployOptions(maxReceiveCount), cancellationToken).ConfigureAwait(false);
+        return (deployment, uploaded);
+    }
+
+    /// <summary>As above, with the compute the options name: for Compute Lambda the worker function and its mapping too (and a line saying what they are).</summary>
+    public async Task<(AwsDeployment Deployment, int FilesUploaded, string? Workers)> DeployAsync(
+        WorkflowDefinition definition, string folder, string contentHash, DeployOptions options, CancellationToken cancellationToken)
+    {
+        var maxReceiveCount = options.MaxReceiveCount;
+        if (options.Compute == Compute.Lambda) Lambda.LambdaWorkers.Role(this, definition.WorkflowId, options); // before anything is made
         return await CallAsync($"publish '{definition.WorkflowId}' to {Connection.QualifiedRegion}", async () =>
         {
             await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
@@ -184,9 +195,10 @@ public sealed class AwsRegion : IRegionConnection
                 MaxReceiveCount = maxReceiveCount,
                 PublishedAt = DateTimeOffset.UtcNow,
             };
-            await Blobs.PutAsync(AwsDeployment.Key(definition.WorkflowId, Region), JsonSerializer.SerializeToUtf8Bytes(deployment, DeploymentDirectory.Json), cancellationToken).ConfigureAwait(false);
+            var (hosted, workers) = await Lambda.LambdaWorkers.ApplyAsync(this, definition, deployment, options, cancellationToken).ConfigureAwait(false);
+            await Blobs.PutAsync(AwsDeployment.Key(definition.WorkflowId, Region), JsonSerializer.SerializeToUtf8Bytes(hosted, DeploymentDirectory.Json), cancellationToken).ConfigureAwait(false);
             Deployments.Invalidate();
-            return (deployment, uploaded);
+            return (hosted, uploaded, workers);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -224,14 +236,14 @@ public sealed class AwsRegion : IRegionConnection
     public async Task<IReadOnlyList<string>> RemovalPlanAsync(string workflowId, CancellationToken cancellationToken = default)
     {
         var deployment = await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false);
-        return new[]
+        return Lambda.LambdaWorkers.RemovalPlan(deployment).Concat(new[]
         {
             $"SQS queue {deployment.QueueUrl}",
             $"SQS dead-letter queue {deployment.DeadLetterQueueUrl}",
             $"s3://{Bucket}/packages/{workflowId}/",
             $"s3://{Bucket}/{RemoteRunKeys.HaltNoticesPrefix(workflowId)}",
             $"s3://{Bucket}/{AwsDeployment.Key(workflowId, Region)}",
-        };
+        }).ToList();
     }
 
     /// <summary>
@@ -243,6 +255,8 @@ public sealed class AwsRegion : IRegionConnection
         await CallAsync($"remove '{workflowId}' from {Connection.QualifiedRegion}", async () =>
         {
             var deployment = await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false);
+            // The mapping and function first: nothing takes the queue's tasks once it is gone.
+            if (deployment.Compute == Compute.Lambda) await Lambda.LambdaWorkers.Open(this).RemoveAsync(deployment, cancellationToken).ConfigureAwait(false);
             foreach (var url in new[] { deployment.QueueUrl, deployment.DeadLetterQueueUrl })
             {
                 try
@@ -268,111 +282,11 @@ public sealed class AwsRegion : IRegionConnection
 
     /// <summary>The dead letters of the region's workflows (or one's), read without taking them off the queue.</summary>
     public Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string? workflowId, CancellationToken cancellationToken = default) =>
-        CallAsync("read the dead-letter queues", async () =>
-        {
-            var letters = new List<DeadLetter>();
-            foreach (var deployment in await DeploymentsOf(workflowId, cancellationToken).ConfigureAwait(false))
-            {
-                var messages = await DrainAsync(deployment.DeadLetterQueueUrl, cancellationToken).ConfigureAwait(false);
-                foreach (var message in messages) letters.Add(await ToDeadLetterAsync(deployment, message, cancellationToken).ConfigureAwait(false));
-                await ReturnAsync(deployment.DeadLetterQueueUrl, messages, cancellationToken).ConfigureAwait(false);
-            }
-            return (IReadOnlyList<DeadLetter>)letters;
-        }, cancellationToken);
+        CallAsync("read the dead-letter queues", () => new AwsDeadLetters(this).GetAsync(workflowId, cancellationToken), cancellationToken);
 
     /// <summary>Sends the chosen dead letters back to their workflow's task queue; returns those redriven.</summary>
     public Task<IReadOnlyList<DeadLetter>> RestoreDeadLettersAsync(string? workflowId, Func<DeadLetter, bool> choose, CancellationToken cancellationToken = default) =>
-        CallAsync("redrive dead letters", async () =>
-        {
-            var restored = new List<DeadLetter>();
-            foreach (var deployment in await DeploymentsOf(workflowId, cancellationToken).ConfigureAwait(false))
-            {
-                var messages = await DrainAsync(deployment.DeadLetterQueueUrl, cancellationToken).ConfigureAwait(false);
-                var keep = new List<Message>();
-                foreach (var message in messages)
-                {
-                    var letter = await ToDeadLetterAsync(deployment, message, cancellationToken).ConfigureAwait(false);
-                    if (!choose(letter) || letter.RunId.Length == 0)
-                    {
-                        keep.Add(message);
-                        continue;
-                    }
-                    // Sent first, deleted second: a failure between leaves a copy, never a loss.
-                    await Sqs.SendMessageAsync(deployment.QueueUrl, message.Body, cancellationToken).ConfigureAwait(false);
-                    await Sqs.DeleteMessageAsync(deployment.DeadLetterQueueUrl, message.ReceiptHandle, cancellationToken).ConfigureAwait(false);
-                    restored.Add(letter);
-                }
-                await ReturnAsync(deployment.DeadLetterQueueUrl, keep, cancellationToken).ConfigureAwait(false);
-            }
-            return (IReadOnlyList<DeadLetter>)restored;
-        }, cancellationToken);
-
-    private async Task<IReadOnlyList<AwsDeployment>> DeploymentsOf(string? workflowId, CancellationToken cancellationToken) =>
-        workflowId == null
-            ? await Deployments.ListAsync(cancellationToken).ConfigureAwait(false)
-            : new[] { await Deployments.GetAsync(workflowId, cancellationToken).ConfigureAwait(false) };
-
-    /// <summary>Every message of a queue, each held for a while so one pass sees each once.</summary>
-    private async Task<List<Message>> DrainAsync(string queueUrl, CancellationToken cancellationToken)
-    {
-        var messages = new Dictionary<string, Message>();
-        while (true)
-        {
-            var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
-            {
-                QueueUrl = queueUrl,
-                MaxNumberOfMessages = 10,
-                WaitTimeSeconds = 0,
-                VisibilityTimeout = 30,
-                MessageAttributeNames = new List<string> { "All" },
-                MessageSystemAttributeNames = new List<string> { "All" },
-            }, cancellationToken).ConfigureAwait(false);
-            var batch = response.Messages ?? new List<Message>();
-            if (batch.Count == 0) break;
-            foreach (var message in batch) messages[message.MessageId] = message;
-        }
-        return messages.Values.ToList();
-    }
-
-    /// <summary>Makes drained messages visible again at once, ten a request (a failed entry comes back when its hold ends).</summary>
-    private async Task ReturnAsync(string queueUrl, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < messages.Count; i += 10)
-        {
-            var entries = messages.Skip(i).Take(10)
-                .Select((m, n) => new ChangeMessageVisibilityBatchRequestEntry(n.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle) { VisibilityTimeout = 0 })
-                .ToList();
-            await Sqs.ChangeMessageVisibilityBatchAsync(queueUrl, entries, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<DeadLetter> ToDeadLetterAsync(AwsDeployment deployment, Message message, CancellationToken cancellationToken)
-    {
-        var attributes = message.MessageAttributes ?? new Dictionary<string, MessageAttributeValue>();
-        var reason = attributes.TryGetValue(SqsTaskQueue.ReasonAttribute, out var r) ? r.StringValue : null;
-        var receives = attributes.TryGetValue(SqsTaskQueue.ReceivesAttribute, out var n) && int.TryParse(n.StringValue, out var count) ? count : 0;
-        var system = message.Attributes ?? new Dictionary<string, string>();
-        DateTimeOffset? sent = system.TryGetValue("SentTimestamp", out var ms) && long.TryParse(ms, out var millis) ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : null;
-        var (task, _, problem) = await Queue.ReadAsync(message.Body, cancellationToken).ConfigureAwait(false);
-        if (receives == 0)
-        {
-            // Moved by SQS's redrive policy: the task was delivered maxReceiveCount times without being deleted.
-            receives = deployment.MaxReceiveCount;
-        }
-        return new DeadLetter
-        {
-            WorkflowId = task?.WorkflowId ?? deployment.WorkflowId,
-            Region = deployment.Region,
-            RunId = task?.RunId ?? "",
-            Step = task?.Step ?? "",
-            Item = task?.Item,
-            Receives = receives,
-            Reason = reason ?? problem ?? $"Delivered {receives} times without finishing: the worker holding it stopped or lost it each time (the queue's maxReceiveCount is {deployment.MaxReceiveCount}).",
-            DeadSince = sent,
-            MessageId = message.MessageId,
-            Body = message.Body,
-        };
-    }
+        CallAsync("redrive dead letters", () => new AwsDeadLetters(this).RestoreAsync(workflowId, choose, cancellationToken), cancellationToken);
 
     /// <summary>Runs a call, turning SDK and network failures into errors that name the thing and the fix.</summary>
     private async Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)

@@ -17,7 +17,8 @@ public sealed class AwsRegionProvider : IRegionProvider
     public RegionDeployment ReadDeployment(DeploymentRecord record)
     {
         var deployment = JsonSerializer.Deserialize<AwsDeployment>(record.RecordJson, DeploymentDirectory.Json)!;
-        return new RegionDeployment(deployment.WorkflowId, deployment.Region, deployment.Bucket, deployment.ContentHash, deployment.PublishedAt);
+        return new RegionDeployment(deployment.WorkflowId, deployment.Region, deployment.Bucket, deployment.ContentHash, deployment.PublishedAt,
+            deployment.Compute, deployment.FunctionName);
     }
 
     /// <summary>Resolves credentials, profile and endpoint now: a bad one is a WorkflowException saying which.</summary>

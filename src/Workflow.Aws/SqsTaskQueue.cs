@@ -159,8 +159,11 @@ public sealed class SqsTaskQueue : ITaskQueue
         }
     }
 
-    /// <summary>The message as a leased task, or null when it is not a task of ours (then it is dead-lettered with the reason).</summary>
-    private async Task<LeasedTask?> ToLeaseAsync(Message message, AwsDeployment deployment, CancellationToken cancellationToken)
+    /// <summary>
+    /// The message as a leased task, or null when it is not a task of ours (then it is dead-lettered
+    /// with the reason): for messages this queue received and for those a Lambda event delivered.
+    /// </summary>
+    internal async Task<LeasedTask?> ToLeaseAsync(Message message, AwsDeployment deployment, CancellationToken cancellationToken)
     {
         var receives = message.Attributes != null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && int.TryParse(count, out var n) ? n : 1;
         var lease = new Lease(deployment, message.ReceiptHandle, null);
@@ -259,6 +262,13 @@ public sealed class SqsTaskQueue : ITaskQueue
         var lease = Decode(task.LeaseId, remove: true);
         Interlocked.Increment(ref requests);
         await sqs.ChangeMessageVisibilityAsync(lease.Deployment.QueueUrl, lease.ReceiptHandle, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes a delivered message visible again at once without leasing it (a batch's tasks that were not started).</summary>
+    internal async Task ReturnAsync(AwsDeployment deployment, string receiptHandle, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref requests);
+        await sqs.ChangeMessageVisibilityAsync(deployment.QueueUrl, receiptHandle, 0, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DeadLetterAsync(LeasedTask task, string reason, CancellationToken cancellationToken = default)

@@ -23,6 +23,8 @@ public sealed record WorkflowInfo
     public string DefinitionText { get; init; } = "";
     /// <summary>The placement applied with Move-WorkflowDeployment (where each step runs, per hour), or null: every step at home.</summary>
     public WorkflowPlacement? Placement { get; init; }
+    /// <summary>The cloud regions it is deployed to, each with what runs its tasks there (Compute).</summary>
+    public IReadOnlyList<WorkflowDeployment> Deployments { get; init; } = Array.Empty<WorkflowDeployment>();
 }
 
 /// <summary>One run of a workflow, as the run cmdlets emit it.</summary>

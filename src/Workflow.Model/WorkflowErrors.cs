@@ -238,6 +238,21 @@ public static class WorkflowErrors
     /// <summary>A Lambda call was given no function name (or mapping UUID).</summary>
     public static readonly ErrorId LambdaNameMissing = ErrorId.Of("LambdaNameMissing", FailureKind.InvalidArgument);
 
+    // Serverless workers: a region's worker hosted as a Lambda function.
+
+    /// <summary>Publish-Workflow -Compute Lambda against AWS's own endpoint without -LambdaRole (the function's execution role).</summary>
+    public static readonly ErrorId LambdaRoleRequired = ErrorId.Of("LambdaRoleRequired", FailureKind.InvalidArgument);
+    /// <summary>A Lambda function of the name the deployment uses exists and was not made by this module for this workflow.</summary>
+    public static readonly ErrorId LambdaFunctionNotOurs = ErrorId.Of("LambdaFunctionNotOurs", FailureKind.ResourceExists);
+    /// <summary>A Lambda API call failed; the message gives the service's error type and what to do.</summary>
+    public static readonly ErrorId LambdaCallFailed = ErrorId.Of("LambdaCallFailed", FailureKind.InvalidOperation);
+    /// <summary>The worker function's deployment package cannot be built (no staged module folder, or over Lambda's size limit).</summary>
+    public static readonly ErrorId LambdaPackageInvalid = ErrorId.Of("LambdaPackageInvalid", FailureKind.InvalidData);
+    /// <summary>Start-WorkflowWorker -LambdaRuntime outside a Lambda runtime: AWS_LAMBDA_RUNTIME_API is not set.</summary>
+    public static readonly ErrorId LambdaRuntimeApiMissing = ErrorId.Of("LambdaRuntimeApiMissing", FailureKind.InvalidOperation);
+    /// <summary>A Lambda-hosted worker was invoked with an event that is not an SQS batch from its mapping.</summary>
+    public static readonly ErrorId LambdaEventInvalid = ErrorId.Of("LambdaEventInvalid", FailureKind.InvalidData);
+
     // Carbon-aware placement: Invoke-DataCollector and the problem the solver is given.
 
     /// <summary>A region (-Region, regions.allowed, a pin) that the bundled region data does not know.</summary>

@@ -15,8 +15,28 @@ public sealed record RegionAccess(string? ProfileName = null, string? EndpointUr
     public static RegionAccess Default { get; } = new();
 }
 
-/// <summary>A workflow's deployment to a region as the run store records it: where its package and run state are.</summary>
-public sealed record RegionDeployment(string WorkflowId, string Region, string Bucket, string ContentHash, DateTimeOffset PublishedAt);
+/// <summary>A workflow's deployment to a region as the run store records it: where its package and run state are, and what runs its tasks.</summary>
+public sealed record RegionDeployment(string WorkflowId, string Region, string Bucket, string ContentHash, DateTimeOffset PublishedAt, Compute Compute = Compute.Workers, string? FunctionName = null)
+{
+    /// <summary>As Get-Workflow shows it.</summary>
+    public WorkflowDeployment ToInfo() => new() { WorkflowId = WorkflowId, Region = Region, Bucket = Bucket, Compute = Compute, FunctionName = FunctionName, PublishedAt = PublishedAt };
+}
+
+/// <summary>
+/// How a workflow is deployed to a region: deliveries before the dead-letter queue, and what runs its
+/// tasks. For <see cref="Compute.Lambda"/>: the function's execution role (required on AWS itself),
+/// its layers (one that brings pwsh), and the module folder its package is built from.
+/// Warnings the deployment has for the user are added to <see cref="Warnings"/>.
+/// </summary>
+public sealed record DeployOptions(int MaxReceiveCount = 3)
+{
+    public Compute Compute { get; init; } = Compute.Workers;
+    public string? LambdaRole { get; init; }
+    public IReadOnlyList<string> LambdaLayers { get; init; } = Array.Empty<string>();
+    /// <summary>The module folder (Workflow.PowerShell.psd1, lambda/bootstrap) the function runs.</summary>
+    public string? ModuleFolder { get; init; }
+    public System.Collections.Concurrent.ConcurrentQueue<string> Warnings { get; } = new();
+}
 
 /// <summary>
 /// The regions an engine can carry runs on in beyond its own session, and how to reach them: a
@@ -52,7 +72,7 @@ public interface IRegionConnection : IDisposable
     WorkflowException Explain(Exception e, string doing);
 
     /// <summary>Publishes the workflow here: package, queues, the deployment record (returned, for the run store) and a line saying what changed.</summary>
-    Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken);
+    Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, DeployOptions options, CancellationToken cancellationToken);
 
     /// <summary>What removing the workflow from the region deletes, in the order it goes (for -WhatIf).</summary>
     Task<IReadOnlyList<string>> RemovalPlanAsync(string workflowId, CancellationToken cancellationToken);

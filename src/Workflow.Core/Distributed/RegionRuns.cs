@@ -52,10 +52,14 @@ public sealed class RegionRuns
             : $"Workflow '{workflowId}' is not deployed to {region} in this store. Publish it there first: Publish-Workflow <folder> -Region {region}.", workflowId);
 
     /// <summary>Publishes the workflow to the region and records the deployment here; returns it with a line saying what changed.</summary>
-    public async Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, int maxReceiveCount, CancellationToken cancellationToken)
+    public Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, int maxReceiveCount, CancellationToken cancellationToken) =>
+        DeployAsync(definition, folder, contentHash, region, access, new DeployOptions(maxReceiveCount), cancellationToken);
+
+    /// <summary>Publishes the workflow to the region as the options say (queues, and a worker function for Compute Lambda) and records the deployment here.</summary>
+    public async Task<(RegionDeployment Deployment, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, string region, RegionAccess access, DeployOptions options, CancellationToken cancellationToken)
     {
         using var connection = Provider.Connect(region, null, access);
-        var (record, summary) = await connection.DeployAsync(definition, folder, contentHash, maxReceiveCount, cancellationToken).ConfigureAwait(false);
+        var (record, summary) = await connection.DeployAsync(definition, folder, contentHash, options, cancellationToken).ConfigureAwait(false);
         store.SaveDeployment(record);
         return (Provider.ReadDeployment(record), summary);
     }
@@ -221,6 +225,17 @@ public sealed class RegionRuns
     /// </summary>
     public async Task<RegionWorker> OpenWorkerAsync(string region, RegionAccess access, IReadOnlyCollection<string>? workflowIds, IEnumerable<Executors.IStepExecutor> executors, RemoteWorkerOptions options, CancellationToken cancellationToken)
     {
+        var host = await OpenHostAsync(region, access, executors, options, cancellationToken).ConfigureAwait(false);
+        var queue = host.Connection.WorkerQueue(workflowIds, options.Concurrency);
+        return new RegionWorker(host, host.WorkerOver(queue, options.Concurrency), workflowIds);
+    }
+
+    /// <summary>
+    /// The region's connection and coordinator for a worker that is handed its tasks (a Lambda
+    /// function's batches) rather than polling for them; checked as <see cref="OpenWorkerAsync"/> checks.
+    /// </summary>
+    public async Task<RegionHost> OpenHostAsync(string region, RegionAccess access, IEnumerable<Executors.IStepExecutor> executors, RemoteWorkerOptions options, CancellationToken cancellationToken)
+    {
         var regionName = Provider.Normalize(region);
         var known = Deployments(null, regionName).Select(d => d.Bucket).Distinct().ToList();
         var connection = Provider.Connect(regionName, known.Count == 1 ? known[0] : null, access);
@@ -233,13 +248,10 @@ public sealed class RegionRuns
                 await connection.RequireConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             }, cancellationToken).ConfigureAwait(false);
-            var queue = connection.WorkerQueue(workflowIds, options.Concurrency);
             // Steps this worker's tasks make ready may be placed in other regions: their queues are connected as needed.
             var queues = new RegionQueues(Provider, connection, access);
             var name = RunOwner.NewId();
-            var coordinator = Coordinator(connection, queues, name);
-            var worker = new RemoteWorker(coordinator, queue, executors, options with { Region = connection.Region });
-            return new RegionWorker(connection, queues, worker, name, workflowIds);
+            return new RegionHost(connection, queues, Coordinator(connection, queues, name), name, executors.ToList(), options);
         }
         catch
         {
@@ -280,17 +292,17 @@ public sealed class RegionRuns
 /// </summary>
 public sealed class RegionWorker : IDisposable
 {
+    private readonly RegionHost host;
     private readonly IRegionConnection connection;
-    private readonly RegionQueues queues;
     private readonly string name;
     private readonly CancellationTokenSource closing = new();
     private readonly Task presence;
 
-    internal RegionWorker(IRegionConnection connection, RegionQueues queues, RemoteWorker worker, string name, IReadOnlyCollection<string>? workflowIds)
+    internal RegionWorker(RegionHost host, RemoteWorker worker, IReadOnlyCollection<string>? workflowIds)
     {
-        this.connection = connection;
-        this.queues = queues;
-        this.name = name;
+        this.host = host;
+        connection = host.Connection;
+        name = host.Name;
         Worker = worker;
         presence = Task.Run(() => SayPresentAsync(workflowIds, closing.Token));
     }
@@ -332,8 +344,7 @@ public sealed class RegionWorker : IDisposable
         {
             // The notice expires on its own.
         }
-        queues.Dispose();
-        connection.Dispose();
+        host.Dispose();
         closing.Dispose();
     }
 }

@@ -20,11 +20,15 @@ public sealed class WorkflowCatalog
     private readonly FolderBlobStore blobs;
     private readonly ConcurrentDictionary<string, PublishedWorkflow> loaded = new();
 
-    internal WorkflowCatalog(IRunStore store, FolderBlobStore blobs)
+    internal WorkflowCatalog(IRunStore store, FolderBlobStore blobs, Func<DeploymentRecord, WorkflowDeployment?>? readDeployment = null)
     {
         this.store = store;
         this.blobs = blobs;
+        this.readDeployment = readDeployment ?? (_ => null);
     }
+
+    /// <summary>A deployment record as Get-Workflow shows it (the region provider reads its own records); null for none it knows.</summary>
+    private readonly Func<DeploymentRecord, WorkflowDeployment?> readDeployment;
 
     /// <summary>Validates the folder (its scripts too, with <paramref name="scripts"/>) and reads it, without publishing: what -WhatIf shows.</summary>
     public static (WorkflowDefinition Definition, string Folder, string ContentHash) Read(string path, IStepScriptChecker? scripts = null)
@@ -117,6 +121,7 @@ public sealed class WorkflowCatalog
         {
             Regions = string.Join(", ", new[] { "local" }.Concat(deployments.Select(d => d.Region))),
             Placement = store.GetPlacement(info.WorkflowId),
+            Deployments = deployments.Select(readDeployment).Where(d => d != null).Select(d => d!).ToList(),
         };
 
     /// <summary>Throws unless the workflow may be removed: it exists and no run of this store's is unfinished.</summary>

@@ -42,7 +42,7 @@ public sealed class WorkflowEngine : IDisposable
         Store = ports.Store;
         queue = ports.Queue;
         services = new EngineServices(Store, new StoreWriter(Store), queue, new OutputStorage(ports.Blobs, Options.InlineOutputLimit), owner, shutdown.Token);
-        Catalog = new WorkflowCatalog(Store, ports.Blobs);
+        Catalog = new WorkflowCatalog(Store, ports.Blobs, record => ports.Regions.Serves(record.Region) ? ports.Regions.ReadDeployment(record).ToInfo() : null);
         Regions = new RegionRuns(Store, ports.Regions, Path.Combine(Home, "cache", "packages"));
         Migrator = new DeploymentMigrator(Store, Regions, Catalog);
         Placement = new PlacementService(Store, Catalog);

@@ -67,12 +67,17 @@ public sealed class DeploymentMigrator
         return new WorkflowPlacement { WorkflowId = workflowId, HomeRegion = home, Hours = hours, AppliedAt = DateTimeOffset.UtcNow };
     }
 
+    public Task<PlacementMove> MoveAsync(string workflowId, IReadOnlyList<DeploymentPlan> plans, RegionAccess access, bool force, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        MoveAsync(workflowId, plans, access, force, new DeployOptions(MaxReceiveCount), progress, cancellationToken);
+
     /// <summary>
-    /// Applies the plans. A region the placement uses without a live worker (<see cref="WorkerPresence"/>)
-    /// is PlacementRegionHasNoWorker and nothing is recorded (the queues made stay, ready), unless
+    /// Applies the plans, deploying the regions away from home as <paramref name="deploy"/> says (its
+    /// Compute: workers or a Lambda function). A region the placement uses whose deployment is not
+    /// Compute Lambda and that has no live worker (<see cref="WorkerPresence"/>) is
+    /// PlacementRegionHasNoWorker and nothing is recorded (the queues made stay, ready), unless
     /// <paramref name="force"/>: then the placement is recorded and those regions are returned.
     /// </summary>
-    public async Task<PlacementMove> MoveAsync(string workflowId, IReadOnlyList<DeploymentPlan> plans, RegionAccess access, bool force, IProgress<string>? progress, CancellationToken cancellationToken)
+    public async Task<PlacementMove> MoveAsync(string workflowId, IReadOnlyList<DeploymentPlan> plans, RegionAccess access, bool force, DeployOptions deploy, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var workflow = catalog.Load(workflowId);
         var placement = Plan(workflow, plans);
@@ -83,7 +88,7 @@ public sealed class DeploymentMigrator
         foreach (var region in placement.Regions.Skip(1))
         {
             progress?.Report($"Deploying {workflowId} to {region}");
-            var (_, summary) = await regions.DeployAsync(workflow.Definition, workflow.PackageDirectory, workflow.Info.ContentHash, region, shared, MaxReceiveCount, cancellationToken).ConfigureAwait(false);
+            var (_, summary) = await regions.DeployAsync(workflow.Definition, workflow.PackageDirectory, workflow.Info.ContentHash, region, shared, deploy, cancellationToken).ConfigureAwait(false);
             deployed.Add(summary);
         }
         using var connection = regions.Provider.Connect(home.Region, home.Bucket, shared);
@@ -92,6 +97,8 @@ public sealed class DeploymentMigrator
             var unserved = new List<string>();
             foreach (var region in placement.Regions)
             {
+                // A Lambda-hosted region is served whenever a task arrives: its mapping invokes the function.
+                if (regions.Deployments(workflowId, region).Any(d => d.Compute == Compute.Lambda)) continue;
                 progress?.Report($"Looking for workers of {region}");
                 var live = await WorkerPresence.LiveAsync(connection.Blobs, region, workflowId, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
                 if (live.Count == 0) unserved.Add(region);
@@ -100,7 +107,7 @@ public sealed class DeploymentMigrator
             {
                 throw new WorkflowException(WorkflowErrors.PlacementRegionHasNoWorker,
                     $"No worker polls {string.Join(", ", unserved)} for '{workflowId}' (none has said so in s3://{connection.Bucket}/workers/ in the last {WorkerPresence.Expiry.TotalSeconds:0} s), so steps placed there would wait for ever. " +
-                    $"Start one in each: Start-WorkflowWorker -Region {unserved[0]} -Bucket {connection.Bucket}; then run Move-WorkflowDeployment again (or add -Force to apply the placement anyway). The queues are deployed; no placement was recorded.",
+                    $"Start one in each: Start-WorkflowWorker -Region {unserved[0]} -Bucket {connection.Bucket}, or deploy Lambda-hosted workers there with Move-WorkflowDeployment -Compute Lambda; then run Move-WorkflowDeployment again (or add -Force to apply the placement anyway). The queues are deployed; no placement was recorded.",
                     string.Join(", ", unserved));
             }
             await connection.Blobs.PutAsync(BucketKey(workflowId), Encoding.UTF8.GetBytes(PlacementJson.Write(placement)), cancellationToken).ConfigureAwait(false);

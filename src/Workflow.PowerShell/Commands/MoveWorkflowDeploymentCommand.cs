@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Workflow.Model;
+using Workflow.Placement;
 
 namespace Workflow.PowerShell.Commands;
 
@@ -25,6 +26,18 @@ public sealed class MoveWorkflowDeploymentCommand : AwsCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>What runs the tasks in the regions the plans deploy to: workers you start (Workers, the default) or a Lambda function the move makes (Lambda).</summary>
+    [Parameter]
+    public Compute Compute { get; set; } = Compute.Workers;
+
+    /// <summary>With -Compute Lambda: the worker functions' execution role ARN (required on AWS's own endpoint).</summary>
+    [Parameter]
+    public string? LambdaRole { get; set; }
+
+    /// <summary>With -Compute Lambda: layer version ARNs for the functions (one that brings pwsh).</summary>
+    [Parameter]
+    public string[]? LambdaLayer { get; set; }
+
     protected override void ProcessRecord() => plans.AddRange(InputObject);
 
     protected override void EndProcessing()
@@ -38,10 +51,25 @@ public sealed class MoveWorkflowDeploymentCommand : AwsCmdlet
                 var placement = Engine.Migrator.Plan(workflow.Key, given);
                 var away = placement.Regions.Skip(1).ToList();
                 var what = $"Place its steps by {placement.Hours.Count} hourly plan(s) over {string.Join(", ", placement.Regions)}"
-                    + (away.Count > 0 ? $": deploy its queues to {string.Join(", ", away)}" : "") + "; new runs follow the plan of their start hour (UTC)";
+                    + (away.Count > 0 ? $": deploy its queues{(Compute == Compute.Lambda ? " and worker functions" : "")} to {string.Join(", ", away)}" : "") + "; new runs follow the plan of their start hour (UTC)";
                 if (!ShouldProcess(workflow.Key, what)) return;
                 WriteProgress(new ProgressRecord(1, $"Moving {workflow.Key}", $"Deploying to {string.Join(", ", away)}; looking for workers"));
-                var moved = WaitFor(token => Engine.Migrator.MoveAsync(workflow.Key, given, Access, Force, null, token));
+                var deploy = new Distributed.DeployOptions(DeploymentMigrator.MaxReceiveCount)
+                {
+                    Compute = Compute,
+                    LambdaRole = LambdaRole,
+                    LambdaLayers = LambdaLayer ?? System.Array.Empty<string>(),
+                    ModuleFolder = MyInvocation.MyCommand.Module?.ModuleBase,
+                };
+                PlacementMove moved;
+                try
+                {
+                    moved = WaitFor(token => Engine.Migrator.MoveAsync(workflow.Key, given, Access, Force, deploy, null, token));
+                }
+                finally
+                {
+                    foreach (var warning in deploy.Warnings) WriteWarning(warning);
+                }
                 foreach (var line in moved.Deployed) WriteVerbose(line);
                 foreach (var region in moved.RegionsWithoutWorker)
                 {

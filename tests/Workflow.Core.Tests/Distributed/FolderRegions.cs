@@ -69,7 +69,7 @@ internal sealed class FolderRegions : IRegionProvider
         public WorkflowException Explain(Exception e, string doing) =>
             new(WorkflowErrors.WorkflowRegionCallFailed, $"Could not {doing}: {e.Message}", null, e);
 
-        public async Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, int maxReceiveCount, CancellationToken cancellationToken)
+        public async Task<(DeploymentRecord Record, string Summary)> DeployAsync(WorkflowDefinition definition, string folder, string contentHash, DeployOptions options, CancellationToken cancellationToken)
         {
             await WorkflowCatalog.UploadPackageAsync(Blobs, folder, definition.WorkflowId, contentHash, cancellationToken);
             await Blobs.PutAsync("deployed", new byte[] { 1 }, cancellationToken);
