@@ -53,6 +53,9 @@ internal static class ModuleState
     public static ContainerExecutor Containers() =>
         new(new ContainerExecutorOptions { PwshHome = Path.GetDirectoryName(typeof(System.Management.Automation.PSObject).Assembly.Location) });
 
+    /// <summary>The serverless runtime this process serves (Start-WorkflowWorker -LambdaRuntime): Lambda's Runtime API at $env:AWS_LAMBDA_RUNTIME_API.</summary>
+    public static Workflow.Distributed.IFunctionRuntime FunctionRuntime() => Workflow.Aws.Lambda.LambdaRuntimeClient.FromEnvironment();
+
     /// <summary>
     /// The module's composition root: the engine of a workflow home is its SQLite store, its blob
     /// folder, an in-process queue, the PowerShell, command and container executors, and AWS as its regions.

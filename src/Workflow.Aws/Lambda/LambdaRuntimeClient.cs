@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Workflow.Distributed;
 using Workflow.Model;
 
 namespace Workflow.Aws.Lambda;
@@ -17,7 +18,7 @@ public sealed record LambdaInvocationRequest(string RequestId, DateTimeOffset? D
 /// The Lambda Runtime API (2018-06-01) a custom runtime speaks, at <c>AWS_LAMBDA_RUNTIME_API</c>:
 /// GET invocation/next, POST invocation/{id}/response and /error, POST init/error.
 /// </summary>
-public sealed class LambdaRuntimeClient : IDisposable
+public sealed class LambdaRuntimeClient : IFunctionRuntime
 {
     private readonly HttpClient http;
 
@@ -77,6 +78,10 @@ public sealed class LambdaRuntimeClient : IDisposable
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>Serves invocations through <see cref="LambdaWorkerLoop"/>: the host's worker runs each SQS batch.</summary>
+    public Task<int> ServeAsync(RegionHost host, FunctionWorkerSettings settings, Action<WorkerEvent>? report, Action<FunctionInvocationOutcome>? done, CancellationToken stop) =>
+        new LambdaWorkerLoop(this, host, settings).RunAsync(report, done, stop);
 
     public void Dispose() => http.Dispose();
 }

@@ -7,20 +7,6 @@ using Workflow.Model;
 
 namespace Workflow.Aws.Lambda;
 
-/// <summary>How a Lambda-hosted worker runs its invocations.</summary>
-public sealed record LambdaWorkerSettings
-{
-    /// <summary>Lanes an invocation runs at most: one per record of its batch, up to this.</summary>
-    public int MaxConcurrency { get; init; } = 10;
-    /// <summary>The function's timeout: the deadline when the Runtime API gives none that is a time (an emulator's constant).</summary>
-    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromMinutes(15);
-    /// <summary>Return after this many invocations (0: serve until stopped, as in Lambda).</summary>
-    public int MaxInvocations { get; init; }
-}
-
-/// <summary>What one invocation did: its records, the ones reported back to the mapping, the worker's counts, or the error posted.</summary>
-public sealed record LambdaInvocationOutcome(string RequestId, int Records, IReadOnlyList<string> BatchItemFailures, WorkerInfo? Worker, string? Error, TimeSpan Elapsed);
-
 /// <summary>
 /// The custom runtime's loop: for each invocation the Runtime API hands out, a
 /// <see cref="RemoteWorker"/> over the invocation's SQS batch (<see cref="SqsEventBatch"/>) with the
@@ -35,9 +21,9 @@ public sealed class LambdaWorkerLoop
     private readonly LambdaRuntimeClient runtime;
     private readonly RegionHost host;
     private readonly AwsRegion region;
-    private readonly LambdaWorkerSettings settings;
+    private readonly FunctionWorkerSettings settings;
 
-    public LambdaWorkerLoop(LambdaRuntimeClient runtime, RegionHost host, LambdaWorkerSettings settings)
+    public LambdaWorkerLoop(LambdaRuntimeClient runtime, RegionHost host, FunctionWorkerSettings settings)
     {
         this.runtime = runtime;
         this.host = host;
@@ -47,25 +33,25 @@ public sealed class LambdaWorkerLoop
     }
 
     /// <summary>Serves invocations until <paramref name="stop"/> (or MaxInvocations); each outcome is reported as it ends.</summary>
-    public async Task<int> RunAsync(Action<WorkerEvent>? report, Action<LambdaInvocationOutcome>? done, CancellationToken stop)
+    public async Task<int> RunAsync(Action<WorkerEvent>? report, Action<FunctionInvocationOutcome>? done, CancellationToken stop)
     {
         var served = 0;
         while (!stop.IsCancellationRequested && (settings.MaxInvocations == 0 || served < settings.MaxInvocations))
         {
             var invocation = await runtime.NextAsync(stop).ConfigureAwait(false);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            LambdaInvocationOutcome outcome;
+            FunctionInvocationOutcome outcome;
             try
             {
                 var (response, batch, worker) = await HandleAsync(invocation, report, stop).ConfigureAwait(false);
                 await runtime.RespondAsync(invocation.RequestId, response, stop).ConfigureAwait(false);
-                outcome = new LambdaInvocationOutcome(invocation.RequestId, batch.Count, batch.BatchItemFailures, worker, null, clock.Elapsed);
+                outcome = new FunctionInvocationOutcome(invocation.RequestId, batch.Count, batch.BatchItemFailures, worker, null, clock.Elapsed);
             }
             catch (Exception e) when (!(e is OperationCanceledException && stop.IsCancellationRequested))
             {
                 var type = e is WorkflowException w ? w.ErrorId : e.GetType().Name;
                 await runtime.FailAsync(invocation.RequestId, type, e.Message, stop).ConfigureAwait(false);
-                outcome = new LambdaInvocationOutcome(invocation.RequestId, 0, Array.Empty<string>(), null, $"{type}: {e.Message}", clock.Elapsed);
+                outcome = new FunctionInvocationOutcome(invocation.RequestId, 0, Array.Empty<string>(), null, $"{type}: {e.Message}", clock.Elapsed);
             }
             served++;
             done?.Invoke(outcome);

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using Workflow.Aws.Lambda;
 using Workflow.Distributed;
 using Workflow.Executors;
 using Workflow.Model;
@@ -150,10 +149,10 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
     /// </summary>
     private void ServeLambdaRuntime()
     {
-        LambdaRuntimeClient runtime;
+        IFunctionRuntime runtime;
         try
         {
-            runtime = LambdaRuntimeClient.FromEnvironment();
+            runtime = ModuleState.FunctionRuntime();
         }
         catch (WorkflowException e)
         {
@@ -164,7 +163,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         var region = Region.Length > 0 ? Region
             : Environment.GetEnvironmentVariable("WORKFLOW_REGION") is { Length: > 0 } named ? named
             : "aws:" + Environment.GetEnvironmentVariable("AWS_REGION");
-        var settings = new LambdaWorkerSettings
+        var settings = new FunctionWorkerSettings
         {
             MaxConcurrency = MyInvocation.BoundParameters.ContainsKey(nameof(Concurrency)) ? Concurrency : Setting("WORKFLOW_LAMBDA_CONCURRENCY", 10),
             FunctionTimeout = TimeSpan.FromSeconds(Setting("WORKFLOW_LAMBDA_TIMEOUT", 900)),
@@ -189,12 +188,11 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         using var host = opened;
         WriteVerbose($"Lambda-hosted worker {host.Name} serves {host.Region} (bucket {host.Bucket}), up to {settings.MaxConcurrency} lanes an invocation.");
         var events = new BlockingCollection<object>();
-        var loop = new LambdaWorkerLoop(runtime, host, settings);
         var running = Task.Run(async () =>
         {
             try
             {
-                return await loop.RunAsync(events.Add, events.Add, Cancellation).ConfigureAwait(false);
+                return await runtime.ServeAsync(host, settings, events.Add, events.Add, Cancellation).ConfigureAwait(false);
             }
             finally
             {
@@ -211,8 +209,8 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
                 else if (e is WorkerEvent w) WriteVerbose($"{w.Task!.WorkflowId} run {w.Task.RunId} step {RemoteWorker.Describe(w.Task)}: {w.Handled!.Disposition}" +
                     (w.Handled.State is { } state ? $" {state}" : "") + $" in {w.Elapsed.TotalMilliseconds:0} ms (waited {w.Waited.TotalMilliseconds:0} ms)" +
                     (w.Handled.Reason is { } reason ? $": {reason}" : ""));
-                else if (e is LambdaInvocationOutcome { Error: { } error } failed) WriteWarning($"Invocation {failed.RequestId} failed and was reported so: {error}");
-                else if (e is LambdaInvocationOutcome done)
+                else if (e is FunctionInvocationOutcome { Error: { } error } failed) WriteWarning($"Invocation {failed.RequestId} failed and was reported so: {error}");
+                else if (e is FunctionInvocationOutcome done)
                 {
                     WriteVerbose($"Invocation {done.RequestId}: {done.Records} record(s), {done.BatchItemFailures.Count} left to the mapping, in {done.Elapsed.TotalMilliseconds:0} ms.");
                     if (done.Worker is { } info) total = Add(total, info);

@@ -12,7 +12,7 @@ namespace Workflow.Tests.Engine;
 public sealed class ErrorCatalogTests
 {
     // Ids PowerShell itself gives, which the Pester tests also assert.
-    private static readonly string[] PowerShellIds = { "ParameterArgumentValidationError" };
+    private static readonly string[] PowerShellIds = { "ParameterArgumentValidationError", "MissingMandatoryParameter", "NamedParameterNotFound" };
 
     [Fact]
     public void Every_catalog_id_is_unique_has_a_named_kind_and_names_its_entry()
