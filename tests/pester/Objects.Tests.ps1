@@ -94,6 +94,21 @@ Describe 'How a run reads' {
     }
 }
 
+Describe 'A run given as an argument' {
+    It 'stands for its id in -RunId, as it does through the pipeline' {
+        $queued = Start-WorkflowRun image-pipeline-1.0.0 -Argument @{ count = 1 }
+        (Wait-WorkflowRun $queued).State | Should -Be 'Succeeded'
+        (Get-WorkflowRun $queued).RunId | Should -Be $queued.RunId
+        Receive-WorkflowRun -RunId $queued | Should -Not -BeNullOrEmpty
+        { Get-WorkflowLog $queued -ErrorAction Stop } | Should -Not -Throw
+        (Wait-WorkflowRun @($queued, $run)).RunId | Should -Be @($queued.RunId, $run.RunId)
+    }
+
+    It 'still refuses an object that is not a run, naming its text' {
+        { Wait-WorkflowRun (Get-Item $PSCommandPath) -ErrorAction Stop } | Should -Throw -ErrorId 'WorkflowRunNotFound,*'
+    }
+}
+
 Describe 'Get-WorkflowLog -Stream' {
     It 'completes stream names' {
         $line = "Get-WorkflowLog $($run.RunId) -Stream W"

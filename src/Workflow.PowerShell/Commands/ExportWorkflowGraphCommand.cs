@@ -17,6 +17,7 @@ public sealed class ExportWorkflowGraphCommand : WorkflowCmdlet
     /// <summary>Colours the steps by their state in this run.</summary>
     [Parameter(ParameterSetName = "Published", ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string? RunId { get; set; }
 
     /// <summary>A workflow folder or workflow.yml that need not be published.</summary>

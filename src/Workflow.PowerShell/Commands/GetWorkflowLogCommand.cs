@@ -12,6 +12,7 @@ public sealed class GetWorkflowLogCommand : WorkflowCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
     /// <summary>Only this step's lines.</summary>

@@ -13,6 +13,7 @@ public sealed class GetWorkflowRunCommand : WorkflowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[]? RunId { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

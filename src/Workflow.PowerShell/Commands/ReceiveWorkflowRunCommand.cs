@@ -10,6 +10,7 @@ public sealed class ReceiveWorkflowRunCommand : WorkflowCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()

@@ -14,6 +14,7 @@ public sealed class ResumeWorkflowRunCommand : WorkflowCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
     /// <summary>Waits for the resumed run to end, showing progress; a run that ends Failed or Cancelled is also an error.</summary>

@@ -16,6 +16,7 @@ public sealed class StopWorkflowRunCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
     /// <summary>Emits the stopped run.</summary>

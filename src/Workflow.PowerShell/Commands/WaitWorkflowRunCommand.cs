@@ -15,6 +15,7 @@ public sealed class WaitWorkflowRunCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
+    [RunIdTransformation]
     public string[] RunId { get; set; } = Array.Empty<string>();
 
     /// <summary>Seconds to wait at most; past it the run is left going and an OperationTimeout error is written.</summary>
