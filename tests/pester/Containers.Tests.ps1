@@ -149,3 +149,34 @@ Describe 'Container steps on a region''s worker' {
         Get-RunContainer $run.RunId | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The container-steps example' {
+    BeforeAll {
+        $testHome = New-TestHome
+        Import-StagedModule
+        # No registry is reachable here: the test image stands in for busybox:1.36, so IfNotPresent finds it.
+        docker tag workflow-test/busybox:1 busybox:1.36
+        if ($LASTEXITCODE) { throw 'docker tag failed.' }
+    }
+
+    AfterAll {
+        docker rmi busybox:1.36 *> $null
+        Remove-TestHome $testHome
+    }
+
+    It 'runs as its README says: a checksum from the container, its stderr in the log and its artifact kept' {
+        $run = Publish-Workflow (Copy-Example container-steps) | Start-WorkflowRun -Wait
+
+        $run.State | Should -Be 'Succeeded'
+        $report = $run | Receive-WorkflowRun
+        $report | Should -Match '^\d+ bytes, sha256 [0-9a-f]{12}$'
+        $log = Get-WorkflowLog $run -Step checksum
+        $log.Stream | Should -Contain 'stderr'
+        ($log | Where-Object Stream -EQ 'stderr').Message | Should -BeLike 'checksumming * bytes in *'
+        $checksum = (Get-WorkflowRun $run).Steps | Where-Object Step -EQ checksum
+        $checksum.State | Should -Be 'Succeeded'
+        $artifact = Join-Path $testHome "blobs/runs/$($run.RunId)/artifacts/checksum/input.json"
+        (Get-Content $artifact -Raw | ConvertFrom-Json).steps.collect.words | Should -Be @('alpha', 'beta', 'gamma')
+        Get-RunContainer $run.RunId | Should -BeNullOrEmpty
+    }
+}
