@@ -69,8 +69,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         }
         using var scripts = new PowerShellExecutor(Concurrency);
         using var containers = ModuleState.Containers();
-        // The bucket this store published to in the region, unless -Bucket or $env:WORKFLOW_AWS_BUCKET says.
-        var access = Access with { Bucket = Bucket ?? (Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } named ? named : null) };
+        var access = WorkerAccess();
         var options = new RemoteWorkerOptions
         {
             Concurrency = Concurrency,
@@ -121,10 +120,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
                     continue;
                 }
                 handled++;
-                WriteVerbose($"{e.Task!.WorkflowId} run {e.Task.RunId} step {RemoteWorker.Describe(e.Task)}: {e.Handled!.Disposition}" +
-                    (e.Handled.State is { } state ? $" {state}" : "") +
-                    $" in {e.Elapsed.TotalMilliseconds:0} ms (waited {e.Waited.TotalMilliseconds:0} ms)" +
-                    (e.Handled.Reason is { } reason ? $": {reason}" : ""));
+                WriteVerbose(Handled(e));
                 WriteProgress(new ProgressRecord(1, $"Workflow worker {region.Region}",
                     $"{handled} tasks handled" + (MaxTasks > 0 ? $" of {MaxTasks}" : ""))
                 { PercentComplete = MaxTasks > 0 ? Math.Min(100, handled * 100 / MaxTasks) : -1 });
@@ -172,7 +168,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         using var scripts = new PowerShellExecutor(settings.MaxConcurrency);
         // Lambda has no Docker: a container step fails there with StepDockerUnreachable, as it would on any worker without one.
         using var containers = ModuleState.Containers();
-        var access = Access with { Bucket = Bucket ?? (Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } bucket ? bucket : null) };
+        var access = WorkerAccess();
         var options = new RemoteWorkerOptions { Lease = TimeSpan.FromSeconds(LeaseSeconds), WorkFolder = Path.Combine(Engine.Home, "work") };
         RegionHost opened;
         try
@@ -206,9 +202,7 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
             foreach (var e in events.GetConsumingEnumerable())
             {
                 if (e is WorkerEvent { Warning: { } warning }) WriteWarning(warning);
-                else if (e is WorkerEvent w) WriteVerbose($"{w.Task!.WorkflowId} run {w.Task.RunId} step {RemoteWorker.Describe(w.Task)}: {w.Handled!.Disposition}" +
-                    (w.Handled.State is { } state ? $" {state}" : "") + $" in {w.Elapsed.TotalMilliseconds:0} ms (waited {w.Waited.TotalMilliseconds:0} ms)" +
-                    (w.Handled.Reason is { } reason ? $": {reason}" : ""));
+                else if (e is WorkerEvent w) WriteVerbose(Handled(w));
                 else if (e is FunctionInvocationOutcome { Error: { } error } failed) WriteWarning($"Invocation {failed.RequestId} failed and was reported so: {error}");
                 else if (e is FunctionInvocationOutcome done)
                 {
@@ -225,6 +219,17 @@ public sealed class StartWorkflowWorkerCommand : AwsCmdlet
         running.GetAwaiter().GetResult();
         WriteObject(total with { StoppedAt = DateTimeOffset.UtcNow, StopReason = Cancellation.IsCancellationRequested ? "Stopped" : "MaxInvocations" });
     }
+
+    /// <summary>The bucket this store published to in the region, unless -Bucket or $env:WORKFLOW_AWS_BUCKET says.</summary>
+    private RegionAccess WorkerAccess() =>
+        Access with { Bucket = Bucket ?? (Environment.GetEnvironmentVariable("WORKFLOW_AWS_BUCKET") is { Length: > 0 } named ? named : null) };
+
+    /// <summary>The verbose line of a handled task, the same for a worker process and a Lambda-hosted one.</summary>
+    private static string Handled(WorkerEvent e) =>
+        $"{e.Task!.WorkflowId} run {e.Task.RunId} step {RemoteWorker.Describe(e.Task)}: {e.Handled!.Disposition}" +
+        (e.Handled.State is { } state ? $" {state}" : "") +
+        $" in {e.Elapsed.TotalMilliseconds:0} ms (waited {e.Waited.TotalMilliseconds:0} ms)" +
+        (e.Handled.Reason is { } reason ? $": {reason}" : "");
 
     private static WorkerInfo Add(WorkerInfo total, WorkerInfo one) => total with
     {
